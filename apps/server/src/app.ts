@@ -1,0 +1,68 @@
+import { createExpressMiddleware } from '@trpc/server/adapters/express';
+import express, { type Express, type RequestHandler } from 'express';
+import { createOpenApiNodeHttpHandler } from 'trpc-to-openapi';
+import { createDocsRouter } from './http/docs.route.ts';
+import { errorHandler, notFoundHandler } from './http/error-handler.ts';
+import { isServerFault, toTrpcError } from './http/errors.ts';
+import { createHttpLogger } from './http/logger.ts';
+import { createMetrics } from './http/metrics.ts';
+import { createStaticWebRouter } from './http/web.route.ts';
+import { createHealthRouter, databaseCheck, type ReadinessCheck } from './modules/health/health.route.ts';
+import { createContext, type Deps } from './trpc/context.ts';
+import { appRouter } from './trpc/router.ts';
+
+export interface AppOptions {
+  /** Serves the web app in development (Vite's middleware), in place of the built files. */
+  webMiddleware?: RequestHandler;
+  readinessChecks?: ReadinessCheck[];
+  isShuttingDown?: () => boolean;
+}
+
+/** Builds the whole HTTP app without listening, so tests can start it on an ephemeral port. */
+export function createApp(deps: Deps, options: AppOptions = {}): Express {
+  const { config, logger } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.TRUST_PROXY);
+
+  const metrics = createMetrics();
+  app.use(createHttpLogger(logger));
+  app.use(metrics.middleware);
+
+  const checks = [databaseCheck(deps.db), ...(options.readinessChecks ?? [])];
+  app.use(createHealthRouter(checks, options.isShuttingDown ?? (() => false)));
+  app.get('/metrics', async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+
+  app.use(express.json({ limit: config.MAX_JSON_BYTES }));
+
+  // Both adapters hand over Express's own req/res objects, typed as plain node ones.
+  const context = ({ req, res }: { req: express.Request; res: unknown }) =>
+    createContext(deps, req, res as express.Response);
+  const onError = ({ error, req }: { error: unknown; req: express.Request }) => {
+    const trpc = toTrpcError(error);
+    if (isServerFault(trpc)) req.log?.error({ err: trpc.cause ?? trpc }, 'procedure failed');
+  };
+  app.use('/trpc', createExpressMiddleware({ router: appRouter, createContext: context, onError }));
+
+  app.use(createDocsRouter());
+  const rest = createOpenApiNodeHttpHandler({
+    router: appRouter,
+    createContext: context,
+    onError,
+    maxBodySize: config.MAX_JSON_BYTES,
+  });
+  app.use((req, res, next) => rest(req, res, next));
+
+  if (options.webMiddleware) app.use(options.webMiddleware);
+  else if (config.WEB_DIST) {
+    const web = createStaticWebRouter(config.WEB_DIST);
+    if (web) app.use(web);
+    else logger.warn({ dir: config.WEB_DIST }, 'WEB_DIST has no index.html; the web app is not served');
+  }
+
+  app.use(notFoundHandler);
+  app.use(errorHandler);
+  return app;
+}

@@ -1,0 +1,61 @@
+import { existsSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0'])
+  .transform((v) => v === 'true' || v === '1');
+
+const ConfigSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+    HOST: z.string().default('127.0.0.1'),
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    PUBLIC_URL: z.url().optional(),
+    DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL'),
+    DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(100).default(10),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    SESSION_SECRET: z.string().min(32, 'must be at least 32 characters'),
+    SESSION_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 90).default(24 * 14),
+    COOKIE_SECURE: bool.optional(),
+    MAX_JSON_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
+    LOGIN_SLOWDOWN_AFTER: z.coerce.number().int().min(1).default(5),
+    LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).default(10),
+    LOGIN_ADDRESS_MAX_FAILURES: z.coerce.number().int().min(1).default(50),
+    LOGIN_WINDOW_SECONDS: z.coerce.number().int().min(1).default(15 * 60),
+    TRUST_PROXY: z.string().default('loopback'),
+    WEB_DIST: z.string().optional(),
+    WEB_DEV: bool.default(false),
+    SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
+    RENDER_POOL_SIZE: z.coerce.number().int().min(1).max(8).default(Math.min(2, cpus().length)),
+    DEV_ADMIN_EMAIL: z.email().optional(),
+    DEV_ADMIN_PASSWORD: z.string().min(8).optional(),
+    DEV_PLAYER_EMAIL: z.email().optional(),
+    DEV_PLAYER_PASSWORD: z.string().min(8).optional(),
+  })
+  .transform((c) => ({
+    ...c,
+    COOKIE_SECURE: c.COOKIE_SECURE ?? c.NODE_ENV === 'production',
+    PUBLIC_URL: c.PUBLIC_URL ?? `http://${c.HOST}:${c.PORT}`,
+  }));
+
+export type Config = Readonly<z.infer<typeof ConfigSchema>>;
+
+export class ConfigError extends Error {}
+
+/** Parses an environment once; the message names every bad variable on one line. */
+export function parseConfig(env: Record<string, string | undefined>): Config {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const result = ConfigSchema.safeParse(cleaned);
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `${i.path.join('.') || 'env'}: ${i.message}`);
+    throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
+  }
+  return Object.freeze(result.data);
+}
+
+/** The only reader of process.env: loads `.env` when present, then parses. */
+export function loadConfig(): Config {
+  if (existsSync('.env')) process.loadEnvFile('.env');
+  return parseConfig(process.env);
+}

@@ -1,0 +1,70 @@
+import type { ErrorBody, ErrorCode, ErrorReason } from '@avatar/contracts';
+import { TRPCError } from '@trpc/server';
+import { getHTTPStatusCodeFromError } from '@trpc/server/http';
+
+/** The one error type services throw: a stable code, a reason to branch on, a message safe to show. */
+export class AppError extends TRPCError {
+  readonly reason: ErrorReason;
+  readonly headers: Record<string, string>;
+
+  constructor(
+    code: ErrorCode,
+    reason: ErrorReason,
+    message: string,
+    options: { headers?: Record<string, string>; cause?: unknown } = {},
+  ) {
+    super({ code, message, cause: options.cause });
+    this.reason = reason;
+    this.headers = options.headers ?? {};
+  }
+}
+
+export const notFound = (what: string) => new AppError('NOT_FOUND', 'ROUTE_NOT_FOUND', `${what} was not found`);
+
+const SAFE_BY_CODE: Partial<Record<ErrorCode, { reason: ErrorReason; message: string }>> = {
+  INTERNAL_SERVER_ERROR: { reason: 'INTERNAL', message: 'Something went wrong on our side; try again' },
+  SERVICE_UNAVAILABLE: { reason: 'DATABASE_UNAVAILABLE', message: 'A backing service is unavailable; try again' },
+};
+
+/** True for errors that mean "our fault" and deserve an error-level log line. */
+export function isServerFault(error: TRPCError): boolean {
+  return getHTTPStatusCodeFromError(error) >= 500;
+}
+
+const CONNECTION_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', '57P01', '57P03']);
+
+/** Maps anything thrown to the public error: never a driver message, never a stack. */
+export function toPublicError(error: unknown, requestId?: string): { status: number; body: ErrorBody } {
+  const trpc = toTrpcError(error);
+  const status = getHTTPStatusCodeFromError(trpc);
+  const fallback = SAFE_BY_CODE[trpc.code as ErrorCode];
+  const reason = trpc instanceof AppError ? trpc.reason : fallback?.reason;
+  const message = trpc instanceof AppError || !fallback ? trpc.message : fallback.message;
+  return { status, body: { code: trpc.code as ErrorCode, message, reason, requestId } };
+}
+
+export function toTrpcError(error: unknown): TRPCError {
+  if (error instanceof TRPCError) {
+    if (error.code !== 'INTERNAL_SERVER_ERROR' || error instanceof AppError) return error;
+    // tRPC wraps thrown non-TRPC errors; look at what is underneath.
+    return error.cause ? classify(error.cause, error) : error;
+  }
+  return classify(error, new TRPCError({ code: 'INTERNAL_SERVER_ERROR', cause: error }));
+}
+
+function classify(cause: unknown, otherwise: TRPCError): TRPCError {
+  const code = (cause as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && CONNECTION_ERRORS.has(code)) {
+    return new AppError('SERVICE_UNAVAILABLE', 'DATABASE_UNAVAILABLE', 'The database is unavailable; try again', {
+      headers: { 'retry-after': '5' },
+      cause,
+    });
+  }
+  if (cause instanceof Error && cause.message.includes('timeout exceeded when trying to connect')) {
+    return new AppError('SERVICE_UNAVAILABLE', 'DATABASE_UNAVAILABLE', 'The database is unavailable; try again', {
+      headers: { 'retry-after': '5' },
+      cause,
+    });
+  }
+  return otherwise;
+}

@@ -1,0 +1,180 @@
+import { CSRF_COOKIE, type LoginResult, type Role, SESSION_COOKIE, type User } from '@avatar/contracts';
+import { parse as parseCookie } from 'cookie';
+import type { CookieOptions, Request, Response } from 'express';
+import type { Config } from '../../config/config.ts';
+import type { Db } from '../../db/database.ts';
+import type { UserRow } from '../../db/tables.ts';
+import { AppError } from '../../http/errors.ts';
+import * as limits from '../rate-limit/rate-limit.repository.ts';
+import * as repo from './auth.repository.ts';
+import { decoyHash, hashPassword, verifyPassword } from './password.ts';
+import { csrfTokenFor, hashToken, newSessionToken } from './tokens.ts';
+
+export interface AuthenticatedUser {
+  user: User;
+  token: string;
+  via: 'cookie' | 'bearer';
+}
+
+interface AuthDeps {
+  config: Config;
+  db: Db;
+}
+
+export function toUser(row: Pick<UserRow, 'id' | 'email' | 'role' | 'created_at' | 'last_seen_at'>): User {
+  return {
+    id: row.id,
+    email: row.email,
+    role: row.role,
+    createdAt: row.created_at.toISOString(),
+    lastSeenAt: row.last_seen_at?.toISOString() ?? null,
+  };
+}
+
+function readToken(req: Request): { token: string; via: AuthenticatedUser['via'] } | null {
+  const header = req.get('authorization');
+  if (header?.startsWith('Bearer ')) return { token: header.slice(7).trim(), via: 'bearer' };
+  const cookie = req.headers.cookie ? parseCookie(req.headers.cookie)[SESSION_COOKIE] : undefined;
+  return cookie ? { token: cookie, via: 'cookie' } : null;
+}
+
+/** The caller, or null. A token that names no live session counts as no session at all. */
+export async function resolveSession({ db }: AuthDeps, req: Request): Promise<AuthenticatedUser | null> {
+  const found = readToken(req);
+  if (!found || found.token.length > 200) return null;
+  const row = await repo.findLiveSession(db, hashToken(found.token));
+  if (!row) return null;
+  await repo.touchLastSeen(db, row.id);
+  return { user: toUser(row), token: found.token, via: found.via };
+}
+
+const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Failed logins are counted per account and per address in PostgreSQL (shared by every API process):
+ * past a first threshold each attempt is slowed down, past the second it is refused with 429 until the
+ * window ends.
+ */
+async function throttle({ config, db }: AuthDeps, email: string, address: string): Promise<void> {
+  const window = config.LOGIN_WINDOW_SECONDS;
+  const [account, ip] = await Promise.all([
+    limits.peek(db, `login:account:${email}`, window),
+    limits.peek(db, `login:address:${address}`, window),
+  ]);
+  const blocked =
+    account.count >= config.LOGIN_MAX_FAILURES ? account : ip.count >= config.LOGIN_ADDRESS_MAX_FAILURES ? ip : null;
+  if (blocked) {
+    const seconds = Math.max(1, Math.ceil((blocked.resetsAt.getTime() - Date.now()) / 1000));
+    throw new AppError('TOO_MANY_REQUESTS', 'RATE_LIMITED', `Too many failed logins; try again in ${seconds} s`, {
+      headers: { 'retry-after': String(seconds) },
+    });
+  }
+  const over = Math.max(account.count, ip.count) - config.LOGIN_SLOWDOWN_AFTER + 1;
+  if (over > 0) await delay(Math.min(2_000, 200 * over));
+}
+
+export async function login(
+  deps: AuthDeps,
+  input: { email: string; password: string },
+  address: string,
+): Promise<LoginResult> {
+  const { config, db } = deps;
+  await throttle(deps, input.email, address);
+  const user = await repo.findUserByEmail(db, input.email);
+  const ok = await verifyPassword(input.password, user?.password_hash ?? (await decoyHash));
+  if (!user || !ok) {
+    await Promise.all([
+      limits.hit(db, `login:account:${input.email}`, config.LOGIN_WINDOW_SECONDS),
+      limits.hit(db, `login:address:${address}`, config.LOGIN_WINDOW_SECONDS),
+    ]);
+    throw new AppError('UNAUTHORIZED', 'INVALID_CREDENTIALS', 'Wrong email or password');
+  }
+  await limits.reset(db, `login:account:${input.email}`);
+  const token = newSessionToken();
+  const expiresAt = new Date(Date.now() + config.SESSION_TTL_HOURS * 3_600_000);
+  await repo.insertSession(db, hashToken(token), user.id, expiresAt);
+  await repo.touchLastSeen(db, user.id);
+  return {
+    token,
+    csrfToken: csrfTokenFor(config.SESSION_SECRET, token),
+    expiresAt: expiresAt.toISOString(),
+    user: toUser({ ...user, last_seen_at: user.last_seen_at ?? new Date() }),
+  };
+}
+
+export async function logout({ db }: AuthDeps, auth: AuthenticatedUser): Promise<void> {
+  await repo.deleteSession(db, hashToken(auth.token));
+}
+
+function cookieOptions(config: Config, httpOnly: boolean, expires?: Date): CookieOptions {
+  return { httpOnly, secure: config.COOKIE_SECURE, sameSite: 'lax', path: '/', ...(expires ? { expires } : {}) };
+}
+
+export function setSessionCookies(config: Config, res: Response, result: LoginResult): void {
+  const expires = new Date(result.expiresAt);
+  res.cookie(SESSION_COOKIE, result.token, cookieOptions(config, true, expires));
+  // Readable by the page's script, which echoes it in the CSRF header.
+  res.cookie(CSRF_COOKIE, result.csrfToken, cookieOptions(config, false, expires));
+}
+
+export function clearSessionCookies(config: Config, res: Response): void {
+  res.clearCookie(SESSION_COOKIE, cookieOptions(config, true));
+  res.clearCookie(CSRF_COOKIE, cookieOptions(config, false));
+}
+
+export async function createUser(
+  { db }: AuthDeps,
+  input: { email: string; password: string; role: Role },
+): Promise<User> {
+  const row = await repo.insertUser(db, {
+    email: input.email,
+    password_hash: await hashPassword(input.password),
+    role: input.role,
+  });
+  if (!row) throw new AppError('CONFLICT', 'EMAIL_TAKEN', 'A user with this email already exists');
+  return toUser(row);
+}
+
+export async function setRole({ db }: AuthDeps, id: string, role: Role): Promise<User> {
+  const row = await repo.updateUserRole(db, id, role);
+  if (!row) throw new AppError('NOT_FOUND', 'ROUTE_NOT_FOUND', 'No such user');
+  return toUser(row);
+}
+
+export async function listUsers({ db }: AuthDeps, limit: number, cursor?: string) {
+  const after = cursor ? decodeCursor(cursor) : undefined;
+  const rows = await repo.listUsers(db, limit + 1, after);
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  return {
+    items: page.map(toUser),
+    nextCursor: rows.length > limit && last ? encodeCursor(last.created_at, last.id) : null,
+  };
+}
+
+const encodeCursor = (at: Date, id: string) => Buffer.from(`${at.toISOString()}|${id}`).toString('base64url');
+
+function decodeCursor(cursor: string): { createdAt: Date; id: string } {
+  const [at, id] = Buffer.from(cursor, 'base64url').toString().split('|');
+  const createdAt = new Date(at ?? '');
+  if (!id || Number.isNaN(createdAt.getTime()) || !/^[0-9a-f-]{36}$/.test(id)) {
+    throw new AppError('BAD_REQUEST', 'VALIDATION_FAILED', 'Invalid cursor');
+  }
+  return { createdAt, id };
+}
+
+/** Creates the development users named in the config when they do not exist yet. */
+export async function ensureDevUsers(deps: AuthDeps): Promise<string[]> {
+  const { config, db } = deps;
+  const wanted = [
+    { email: config.DEV_ADMIN_EMAIL, password: config.DEV_ADMIN_PASSWORD, role: 'admin' as const },
+    { email: config.DEV_PLAYER_EMAIL, password: config.DEV_PLAYER_PASSWORD, role: 'player' as const },
+  ];
+  const created: string[] = [];
+  for (const { email, password, role } of wanted) {
+    if (!email || !password || (await repo.findUserByEmail(db, email.toLowerCase()))) continue;
+    await repo.insertUser(db, { email: email.toLowerCase(), password_hash: await hashPassword(password), role });
+    created.push(email);
+  }
+  return created;
+}

@@ -1,0 +1,62 @@
+import { initTRPC } from '@trpc/server';
+import type { OpenApiMeta } from 'trpc-to-openapi';
+import { z } from 'zod';
+import { AppError, toPublicError, toTrpcError } from '../http/errors.ts';
+import { assertCsrf } from '../modules/auth/csrf.ts';
+import type { Context } from './context.ts';
+
+const t = initTRPC
+  .context<Context>()
+  .meta<OpenApiMeta>()
+  .create({
+    errorFormatter({ shape, error, ctx }) {
+      const isValidation = error.code === 'BAD_REQUEST' && error.cause instanceof z.ZodError;
+      const pub = toPublicError(error, ctx?.requestId);
+      const reason = isValidation ? 'VALIDATION_FAILED' : pub.body.reason;
+      const message = isValidation ? validationMessage(error.cause) : pub.body.message;
+      return {
+        message,
+        code: shape.code,
+        data: { code: pub.body.code, httpStatus: pub.status, reason, requestId: ctx?.requestId, path: shape.data.path },
+        reason,
+        requestId: ctx?.requestId,
+      };
+    },
+  });
+
+function validationMessage(error: z.ZodError): string {
+  const first = error.issues[0];
+  if (!first) return 'Input validation failed';
+  const where = first.path.length ? `${first.path.join('.')}: ` : '';
+  return `Invalid input: ${where}${first.message}`;
+}
+
+export const router = t.router;
+export const createCallerFactory = t.createCallerFactory;
+
+/** Carries the headers an AppError asks for (Retry-After) onto the HTTP response. */
+const errorHeaders = t.middleware(async ({ ctx, next }) => {
+  const result = await next();
+  if (!result.ok) {
+    const error = toTrpcError(result.error);
+    if (error instanceof AppError) for (const [k, v] of Object.entries(error.headers)) ctx.res.setHeader(k, v);
+  }
+  return result;
+});
+
+export const publicProcedure = t.procedure.use(errorHeaders);
+
+export const authedProcedure = publicProcedure.use(({ ctx, type, next }) => {
+  if (!ctx.auth) {
+    throw new AppError('UNAUTHORIZED', 'SESSION_REQUIRED', 'Log in to continue');
+  }
+  if (type === 'mutation') assertCsrf(ctx.config, ctx.auth, ctx.req);
+  return next({ ctx: { ...ctx, auth: ctx.auth } });
+});
+
+export const adminProcedure = authedProcedure.use(({ ctx, next }) => {
+  if (ctx.auth.user.role !== 'admin') {
+    throw new AppError('FORBIDDEN', 'ADMIN_ONLY', 'Only an admin can do this');
+  }
+  return next();
+});

@@ -1,0 +1,60 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createApp } from '../../src/app.ts';
+import { type Config, parseConfig } from '../../src/config/config.ts';
+import { createLogger } from '../../src/http/logger.ts';
+import * as auth from '../../src/modules/auth/auth.service.ts';
+import { createTestDatabase, type TestDatabase } from './database.ts';
+
+export interface TestApp {
+  baseUrl: string;
+  config: Config;
+  database: TestDatabase;
+  /** Creates a user and logs in over HTTP; answers the bearer token and the login body. */
+  userWithToken: (role: 'player' | 'admin', email?: string) => Promise<{ token: string; email: string; id: string }>;
+  close: () => Promise<void>;
+}
+
+export const TEST_PASSWORD = 'correct horse battery';
+
+/** The real app on an ephemeral port against a fresh database; always close it in afterAll. */
+export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const database = await createTestDatabase();
+  const config = parseConfig({
+    NODE_ENV: 'test',
+    DATABASE_URL: database.url,
+    SESSION_SECRET: 'test-secret-test-secret-test-secret-0123',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    PORT: '0',
+    ...env,
+  });
+  const logger = createLogger(config.LOG_LEVEL);
+  const app = createApp({ config, db: database.db, logger });
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const { port } = server.address() as AddressInfo;
+  const baseUrl = `http://127.0.0.1:${port}`;
+  let counter = 0;
+  return {
+    baseUrl,
+    config,
+    database,
+    async userWithToken(role, email = `${role}${++counter}-${Date.now()}@example.test`) {
+      const user = await auth.createUser({ config, db: database.db }, { email, password: TEST_PASSWORD, role });
+      const res = await fetch(`${baseUrl}/api/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email, password: TEST_PASSWORD }),
+      });
+      if (res.status !== 200) throw new Error(`login failed: ${res.status} ${await res.text()}`);
+      const body = (await res.json()) as { token: string };
+      return { token: body.token, email, id: user.id };
+    },
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await database.drop();
+    },
+  };
+}

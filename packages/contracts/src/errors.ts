@@ -1,0 +1,51 @@
+import { z } from 'zod';
+
+/**
+ * The closed set of error codes a client can see. They are tRPC's codes (so tRPC clients and REST clients
+ * read the same word); `reason` narrows one down where a client may want to branch on it.
+ */
+export const errorCodes = [
+  'BAD_REQUEST',
+  'UNAUTHORIZED',
+  'FORBIDDEN',
+  'NOT_FOUND',
+  'METHOD_NOT_SUPPORTED',
+  'CONFLICT',
+  'PRECONDITION_FAILED',
+  'PAYLOAD_TOO_LARGE',
+  'UNSUPPORTED_MEDIA_TYPE',
+  'UNPROCESSABLE_CONTENT',
+  'TOO_MANY_REQUESTS',
+  'INTERNAL_SERVER_ERROR',
+  'SERVICE_UNAVAILABLE',
+] as const;
+export const ErrorCode = z.enum(errorCodes);
+export type ErrorCode = z.infer<typeof ErrorCode>;
+
+export const errorReasons = [
+  'INVALID_JSON',
+  'VALIDATION_FAILED',
+  'INVALID_CREDENTIALS',
+  'SESSION_REQUIRED',
+  'SESSION_EXPIRED',
+  'CSRF_FAILED',
+  'ADMIN_ONLY',
+  'EMAIL_TAKEN',
+  'ROUTE_NOT_FOUND',
+  'RATE_LIMITED',
+  'BODY_TOO_LARGE',
+  'DATABASE_UNAVAILABLE',
+  'STORAGE_UNAVAILABLE',
+  'INTERNAL',
+] as const;
+export const ErrorReason = z.enum(errorReasons);
+export type ErrorReason = z.infer<typeof ErrorReason>;
+
+/** The JSON body of every error answered by a non-tRPC HTTP route, and the core of the REST error body. */
+export const ErrorBody = z.object({
+  code: ErrorCode,
+  message: z.string(),
+  reason: ErrorReason.optional(),
+  requestId: z.string().optional(),
+});
+export type ErrorBody = z.infer<typeof ErrorBody>;
