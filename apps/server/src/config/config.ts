@@ -2,9 +2,7 @@ import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { z } from 'zod';
 
-const bool = z
-  .enum(['true', 'false', '1', '0'])
-  .transform((v) => v === 'true' || v === '1');
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
 const ConfigSchema = z
   .object({
@@ -16,13 +14,26 @@ const ConfigSchema = z
     DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(100).default(10),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     SESSION_SECRET: z.string().min(32, 'must be at least 32 characters'),
-    SESSION_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 90).default(24 * 14),
+    SESSION_TTL_HOURS: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 90)
+      .default(24 * 14),
     COOKIE_SECURE: bool.optional(),
-    MAX_JSON_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
+    MAX_JSON_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .default(1024 * 1024),
     LOGIN_SLOWDOWN_AFTER: z.coerce.number().int().min(1).default(5),
     LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).default(10),
     LOGIN_ADDRESS_MAX_FAILURES: z.coerce.number().int().min(1).default(50),
-    LOGIN_WINDOW_SECONDS: z.coerce.number().int().min(1).default(15 * 60),
+    LOGIN_WINDOW_SECONDS: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .default(15 * 60),
     TRUST_PROXY: z.string().default('loopback'),
     WEB_DIST: z.string().optional(),
     WEB_DEV: bool.default(false),

@@ -19,11 +19,15 @@ export class AppError extends TRPCError {
   }
 }
 
-export const notFound = (what: string) => new AppError('NOT_FOUND', 'ROUTE_NOT_FOUND', `${what} was not found`);
+export const notFound = (what: string) =>
+  new AppError('NOT_FOUND', 'ROUTE_NOT_FOUND', `${what} was not found`);
 
 const SAFE_BY_CODE: Partial<Record<ErrorCode, { reason: ErrorReason; message: string }>> = {
   INTERNAL_SERVER_ERROR: { reason: 'INTERNAL', message: 'Something went wrong on our side; try again' },
-  SERVICE_UNAVAILABLE: { reason: 'DATABASE_UNAVAILABLE', message: 'A backing service is unavailable; try again' },
+  SERVICE_UNAVAILABLE: {
+    reason: 'DATABASE_UNAVAILABLE',
+    message: 'A backing service is unavailable; try again',
+  },
 };
 
 /** True for errors that mean "our fault" and deserve an error-level log line. */
@@ -55,16 +59,26 @@ export function toTrpcError(error: unknown): TRPCError {
 function classify(cause: unknown, otherwise: TRPCError): TRPCError {
   const code = (cause as { code?: unknown } | null)?.code;
   if (typeof code === 'string' && CONNECTION_ERRORS.has(code)) {
-    return new AppError('SERVICE_UNAVAILABLE', 'DATABASE_UNAVAILABLE', 'The database is unavailable; try again', {
-      headers: { 'retry-after': '5' },
-      cause,
-    });
+    return new AppError(
+      'SERVICE_UNAVAILABLE',
+      'DATABASE_UNAVAILABLE',
+      'The database is unavailable; try again',
+      {
+        headers: { 'retry-after': '5' },
+        cause,
+      },
+    );
   }
   if (cause instanceof Error && cause.message.includes('timeout exceeded when trying to connect')) {
-    return new AppError('SERVICE_UNAVAILABLE', 'DATABASE_UNAVAILABLE', 'The database is unavailable; try again', {
-      headers: { 'retry-after': '5' },
-      cause,
-    });
+    return new AppError(
+      'SERVICE_UNAVAILABLE',
+      'DATABASE_UNAVAILABLE',
+      'The database is unavailable; try again',
+      {
+        headers: { 'retry-after': '5' },
+        cause,
+      },
+    );
   }
   return otherwise;
 }

@@ -9,7 +9,12 @@ export function createStaticWebRouter(distDir: string): Router | null {
   const router = Router();
   router.use(
     '/assets',
-    express.static(path.join(distDir, 'assets'), { immutable: true, maxAge: '365d', index: false, fallthrough: false }),
+    express.static(path.join(distDir, 'assets'), {
+      immutable: true,
+      maxAge: '365d',
+      index: false,
+      fallthrough: false,
+    }),
   );
   router.use(express.static(distDir, { index: false }));
   const page: RequestHandler = (req, res, next) => {

@@ -17,7 +17,13 @@ const t = initTRPC
       return {
         message,
         code: shape.code,
-        data: { code: pub.body.code, httpStatus: pub.status, reason, requestId: ctx?.requestId, path: shape.data.path },
+        data: {
+          code: pub.body.code,
+          httpStatus: pub.status,
+          reason,
+          requestId: ctx?.requestId,
+          path: shape.data.path,
+        },
         reason,
         requestId: ctx?.requestId,
       };
@@ -34,17 +40,20 @@ function validationMessage(error: z.ZodError): string {
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
-/** Carries the headers an AppError asks for (Retry-After) onto the HTTP response. */
-const errorHeaders = t.middleware(async ({ ctx, next }) => {
+/**
+ * Classifies what a procedure threw (a lost database connection becomes 503, not 500) and carries the
+ * headers an AppError asks for (Retry-After) onto the HTTP response.
+ */
+const mapErrors = t.middleware(async ({ ctx, next }) => {
   const result = await next();
-  if (!result.ok) {
-    const error = toTrpcError(result.error);
-    if (error instanceof AppError) for (const [k, v] of Object.entries(error.headers)) ctx.res.setHeader(k, v);
-  }
+  if (result.ok) return result;
+  const error = toTrpcError(result.error);
+  if (error instanceof AppError) for (const [k, v] of Object.entries(error.headers)) ctx.res.setHeader(k, v);
+  if (error !== result.error) throw error;
   return result;
 });
 
-export const publicProcedure = t.procedure.use(errorHeaders);
+export const publicProcedure = t.procedure.use(mapErrors);
 
 export const authedProcedure = publicProcedure.use(({ ctx, type, next }) => {
   if (!ctx.auth) {

@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from '../../src/app.ts';
 import { type Config, parseConfig } from '../../src/config/config.ts';
+import { createDatabase } from '../../src/db/database.ts';
 import { createLogger } from '../../src/http/logger.ts';
 import * as auth from '../../src/modules/auth/auth.service.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
@@ -11,7 +12,10 @@ export interface TestApp {
   config: Config;
   database: TestDatabase;
   /** Creates a user and logs in over HTTP; answers the bearer token and the login body. */
-  userWithToken: (role: 'player' | 'admin', email?: string) => Promise<{ token: string; email: string; id: string }>;
+  userWithToken: (
+    role: 'player' | 'admin',
+    email?: string,
+  ) => Promise<{ token: string; email: string; id: string }>;
   close: () => Promise<void>;
 }
 
@@ -29,7 +33,9 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     ...env,
   });
   const logger = createLogger(config.LOG_LEVEL);
-  const app = createApp({ config, db: database.db, logger });
+  // A test may point the app at another database (an unreachable one, say) than the one it gets to inspect.
+  const db = env.DATABASE_URL ? createDatabase({ url: config.DATABASE_URL, poolMax: 2 }) : database.db;
+  const app = createApp({ config, db, logger });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
@@ -41,7 +47,10 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     config,
     database,
     async userWithToken(role, email = `${role}${++counter}-${Date.now()}@example.test`) {
-      const user = await auth.createUser({ config, db: database.db }, { email, password: TEST_PASSWORD, role });
+      const user = await auth.createUser(
+        { config, db: database.db },
+        { email, password: TEST_PASSWORD, role },
+      );
       const res = await fetch(`${baseUrl}/api/v1/auth/login`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
@@ -54,6 +63,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      if (db !== database.db) await db.destroy();
       await database.drop();
     },
   };

@@ -26,7 +26,11 @@ export function updateUserRole(db: Db, id: string, role: UserRow['role']): Promi
   return db.updateTable('users').set({ role }).where('id', '=', id).returning(userColumns).executeTakeFirst();
 }
 
-export function listUsers(db: Db, limit: number, after?: { createdAt: Date; id: string }): Promise<UserRow[]> {
+export function listUsers(
+  db: Db,
+  limit: number,
+  after?: { createdAt: Date; id: string },
+): Promise<UserRow[]> {
   let query = db.selectFrom('users').select(userColumns);
   if (after) {
     query = query.where((eb) =>
@@ -39,8 +43,16 @@ export function listUsers(db: Db, limit: number, after?: { createdAt: Date; id: 
   return query.orderBy('created_at').orderBy('id').limit(limit).execute();
 }
 
-export async function insertSession(db: Db, tokenHash: string, userId: string, expiresAt: Date): Promise<void> {
-  await db.insertInto('sessions').values({ token_hash: tokenHash, user_id: userId, expires_at: expiresAt }).execute();
+export async function insertSession(
+  db: Db,
+  tokenHash: string,
+  userId: string,
+  expiresAt: Date,
+): Promise<void> {
+  await db
+    .insertInto('sessions')
+    .values({ token_hash: tokenHash, user_id: userId, expires_at: expiresAt })
+    .execute();
 }
 
 /** The session's user, when the session exists and has not expired. */
@@ -67,7 +79,10 @@ export async function deleteSession(db: Db, tokenHash: string): Promise<void> {
 }
 
 export async function deleteExpiredSessions(db: Db): Promise<number> {
-  const result = await db.deleteFrom('sessions').where('expires_at', '<=', sql<Date>`now()`).executeTakeFirst();
+  const result = await db
+    .deleteFrom('sessions')
+    .where('expires_at', '<=', sql<Date>`now()`)
+    .executeTakeFirst();
   return Number(result.numDeletedRows);
 }
 
@@ -77,6 +92,11 @@ export async function touchLastSeen(db: Db, userId: string): Promise<void> {
     .updateTable('users')
     .set({ last_seen_at: sql`now()` })
     .where('id', '=', userId)
-    .where((eb) => eb.or([eb('last_seen_at', 'is', null), eb('last_seen_at', '<', sql<Date>`now() - interval '5 minutes'`)]))
+    .where((eb) =>
+      eb.or([
+        eb('last_seen_at', 'is', null),
+        eb('last_seen_at', '<', sql<Date>`now() - interval '5 minutes'`),
+      ]),
+    )
     .execute();
 }

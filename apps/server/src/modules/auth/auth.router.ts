@@ -6,7 +6,13 @@ import * as auth from './auth.service.ts';
 export const authRouter = router({
   login: publicProcedure
     .meta({
-      openapi: { method: 'POST', path: '/api/v1/auth/login', tags: ['auth'], protect: false, summary: 'Log in' },
+      openapi: {
+        method: 'POST',
+        path: '/api/v1/auth/login',
+        tags: ['auth'],
+        protect: false,
+        summary: 'Log in',
+      },
     })
     .input(LoginInput)
     .output(LoginResult)
@@ -17,7 +23,9 @@ export const authRouter = router({
     }),
 
   logout: authedProcedure
-    .meta({ openapi: { method: 'POST', path: '/api/v1/auth/logout', tags: ['auth'], summary: 'End this session' } })
+    .meta({
+      openapi: { method: 'POST', path: '/api/v1/auth/logout', tags: ['auth'], summary: 'End this session' },
+    })
     .input(z.void())
     .output(z.object({ ok: z.literal(true) }))
     .mutation(async ({ ctx }) => {
@@ -27,7 +35,9 @@ export const authRouter = router({
     }),
 
   me: authedProcedure
-    .meta({ openapi: { method: 'GET', path: '/api/v1/auth/me', tags: ['auth'], summary: 'Who is logged in' } })
+    .meta({
+      openapi: { method: 'GET', path: '/api/v1/auth/me', tags: ['auth'], summary: 'Who is logged in' },
+    })
     .input(z.void())
     .output(User)
     .query(({ ctx }) => ctx.auth.user),

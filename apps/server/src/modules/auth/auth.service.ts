@@ -62,12 +62,21 @@ async function throttle({ config, db }: AuthDeps, email: string, address: string
     limits.peek(db, `login:address:${address}`, window),
   ]);
   const blocked =
-    account.count >= config.LOGIN_MAX_FAILURES ? account : ip.count >= config.LOGIN_ADDRESS_MAX_FAILURES ? ip : null;
+    account.count >= config.LOGIN_MAX_FAILURES
+      ? account
+      : ip.count >= config.LOGIN_ADDRESS_MAX_FAILURES
+        ? ip
+        : null;
   if (blocked) {
     const seconds = Math.max(1, Math.ceil((blocked.resetsAt.getTime() - Date.now()) / 1000));
-    throw new AppError('TOO_MANY_REQUESTS', 'RATE_LIMITED', `Too many failed logins; try again in ${seconds} s`, {
-      headers: { 'retry-after': String(seconds) },
-    });
+    throw new AppError(
+      'TOO_MANY_REQUESTS',
+      'RATE_LIMITED',
+      `Too many failed logins; try again in ${seconds} s`,
+      {
+        headers: { 'retry-after': String(seconds) },
+      },
+    );
   }
   const over = Math.max(account.count, ip.count) - config.LOGIN_SLOWDOWN_AFTER + 1;
   if (over > 0) await delay(Math.min(2_000, 200 * over));
@@ -107,7 +116,13 @@ export async function logout({ db }: AuthDeps, auth: AuthenticatedUser): Promise
 }
 
 function cookieOptions(config: Config, httpOnly: boolean, expires?: Date): CookieOptions {
-  return { httpOnly, secure: config.COOKIE_SECURE, sameSite: 'lax', path: '/', ...(expires ? { expires } : {}) };
+  return {
+    httpOnly,
+    secure: config.COOKIE_SECURE,
+    sameSite: 'lax',
+    path: '/',
+    ...(expires ? { expires } : {}),
+  };
 }
 
 export function setSessionCookies(config: Config, res: Response, result: LoginResult): void {
@@ -173,7 +188,11 @@ export async function ensureDevUsers(deps: AuthDeps): Promise<string[]> {
   const created: string[] = [];
   for (const { email, password, role } of wanted) {
     if (!email || !password || (await repo.findUserByEmail(db, email.toLowerCase()))) continue;
-    await repo.insertUser(db, { email: email.toLowerCase(), password_hash: await hashPassword(password), role });
+    await repo.insertUser(db, {
+      email: email.toLowerCase(),
+      password_hash: await hashPassword(password),
+      role,
+    });
     created.push(email);
   }
   return created;

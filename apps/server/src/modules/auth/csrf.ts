@@ -1,5 +1,5 @@
-import { CSRF_HEADER } from '@avatar/contracts';
 import { timingSafeEqual } from 'node:crypto';
+import { CSRF_HEADER } from '@avatar/contracts';
 import type { Request } from 'express';
 import type { Config } from '../../config/config.ts';
 import { AppError } from '../../http/errors.ts';

@@ -1,0 +1,56 @@
+# Every target installs what it needs first; `make dev` and `make test` are the two that matter.
+PNPM := npx -y pnpm@10.34.9
+TSX := node_modules/.bin/tsx
+export NPM_CONFIG_UPDATE_NOTIFIER := false
+
+.PHONY: install dev test test-unit test-e2e typecheck lint format build start migrate migrate-down bench \
+	minio-init minio-console minio-logs clean
+
+install:
+	@$(PNPM) install --frozen-lockfile --reporter=silent
+
+dev: install
+	@$(TSX) apps/server/src/dev/dev.ts
+
+# Type-check, lint, build the web app (the browser test loads the built files), then every suite.
+test: install typecheck lint build-web
+	@$(PNPM) exec vitest run
+
+typecheck: install
+	@$(PNPM) -r --reporter-hide-prefix typecheck
+
+lint: install
+	@$(PNPM) exec biome check .
+
+format: install
+	@$(PNPM) exec biome check --write .
+
+build-web: install
+	@$(PNPM) --filter @avatar/web build --logLevel warn
+
+build: install typecheck build-web
+
+# Production: the built web app served by the API process. Needs DATABASE_URL and SESSION_SECRET.
+start: build
+	NODE_ENV=production WEB_DIST=$(CURDIR)/apps/web/dist $(TSX) apps/server/src/main.ts
+
+migrate: install
+	@$(TSX) apps/server/src/dev/migrate.ts
+
+migrate-down: install
+	@$(TSX) apps/server/src/dev/migrate.ts down
+
+bench: install
+	@$(TSX) bench/run.ts
+
+minio-init:
+	docker compose run --rm minio-init
+
+minio-console:
+	@echo "MinIO console: http://127.0.0.1:9001 (user avatar, password avatar-secret)"
+
+minio-logs:
+	docker compose logs -f minio
+
+clean:
+	rm -rf apps/web/dist node_modules apps/*/node_modules packages/*/node_modules
