@@ -27,6 +27,17 @@ export default defineConfig({
           hookTimeout: 60_000,
         },
       },
+      {
+        test: {
+          name: 'web-e2e',
+          root: 'apps/web',
+          // Runs the built app (apps/web/dist): `make test` builds it first.
+          include: ['e2e/**/*.e2e.test.ts'],
+          globalSetup: ['../server/test/global-setup.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
     ],
   },
 });

@@ -7,7 +7,14 @@ import { isServerFault, toTrpcError } from './http/errors.ts';
 import { createHttpLogger } from './http/logger.ts';
 import { createMetrics } from './http/metrics.ts';
 import { createStaticWebRouter } from './http/web.route.ts';
-import { createHealthRouter, databaseCheck, type ReadinessCheck } from './modules/health/health.route.ts';
+import {
+  createHealthRouter,
+  databaseCheck,
+  type ReadinessCheck,
+  storageCheck,
+} from './modules/health/health.route.ts';
+import { createFilesRouter } from './storage/files.route.ts';
+import { LocalDriver } from './storage/local.driver.ts';
 import { createContext, type Deps } from './trpc/context.ts';
 import { appRouter } from './trpc/router.ts';
 
@@ -29,7 +36,7 @@ export function createApp(deps: Deps, options: AppOptions = {}): Express {
   app.use(createHttpLogger(logger));
   app.use(metrics.middleware);
 
-  const checks = [databaseCheck(deps.db), ...(options.readinessChecks ?? [])];
+  const checks = [databaseCheck(deps.db), storageCheck(deps.storage), ...(options.readinessChecks ?? [])];
   app.use(createHealthRouter(checks, options.isShuttingDown ?? (() => false)));
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
@@ -45,6 +52,13 @@ export function createApp(deps: Deps, options: AppOptions = {}): Express {
     if (isServerFault(trpc)) req.log?.error({ err: trpc.cause ?? trpc }, 'procedure failed');
   };
   app.use('/trpc', createExpressMiddleware({ router: appRouter, createContext: context, onError }));
+
+  if (deps.storage instanceof LocalDriver) {
+    const storage = deps.storage;
+    app.use(
+      createFilesRouter({ storage, onError: (err, req) => req.log?.error({ err }, 'file serving failed') }),
+    );
+  }
 
   app.use(createDocsRouter());
   const rest = createOpenApiNodeHttpHandler({

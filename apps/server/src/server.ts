@@ -7,6 +7,8 @@ import { createDatabase, type Db } from './db/database.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import { createLogger } from './http/logger.ts';
 import { ensureDevUsers } from './modules/auth/auth.service.ts';
+import { storageFromConfig } from './storage/from-config.ts';
+import { S3Driver } from './storage/s3.driver.ts';
 
 export interface RunningServer {
   url: string;
@@ -79,11 +81,14 @@ export async function startServer(config: Config): Promise<RunningServer> {
       logger.info({ email }, 'created development user');
   }
 
+  const storage = storageFromConfig(config);
+  if (storage instanceof S3Driver) await storage.ensureBucket();
+
   let shuttingDown = false;
   const server = createServer();
   const web = config.WEB_DEV ? await createWebDevMiddleware(server) : null;
   const app = createApp(
-    { config, db, logger },
+    { config, db, logger, storage },
     { webMiddleware: web?.middleware, isShuttingDown: () => shuttingDown },
   );
   server.on('request', app);

@@ -53,8 +53,3 @@ export const ListUsersInput = z.object({
 
 export const UserPage = z.object({ items: z.array(User), nextCursor: z.string().nullable() });
 export type UserPage = z.infer<typeof UserPage>;
-
-/** Header a cookie-authenticated browser sends with every mutation (double-submit CSRF token). */
-export const CSRF_HEADER = 'x-csrf-token';
-export const CSRF_COOKIE = 'csrf_token';
-export const SESSION_COOKIE = 'session';

@@ -36,6 +36,11 @@ export const errorReasons = [
   'BODY_TOO_LARGE',
   'DATABASE_UNAVAILABLE',
   'STORAGE_UNAVAILABLE',
+  'STORAGE_FULL',
+  'INVALID_ASSET',
+  'DUPLICATE_ASSET',
+  'VERSION_CONFLICT',
+  'INVALID_STATE',
   'INTERNAL',
 ] as const;
 export const ErrorReason = z.enum(errorReasons);
@@ -47,5 +52,7 @@ export const ErrorBody = z.object({
   message: z.string(),
   reason: ErrorReason.optional(),
   requestId: z.string().optional(),
+  /** Structured detail where it helps a client (the validator's issues for a rejected file). */
+  details: z.record(z.string(), z.unknown()).optional(),
 });
 export type ErrorBody = z.infer<typeof ErrorBody>;

@@ -13,7 +13,8 @@ describe('parseConfig', () => {
   });
 
   it('names every bad variable in one line', () => {
-    const parse = () => parseConfig({ ...valid, PORT: 'eighty', SESSION_SECRET: 'short', DATABASE_URL: undefined });
+    const parse = () =>
+      parseConfig({ ...valid, PORT: 'eighty', SESSION_SECRET: 'short', DATABASE_URL: undefined });
     expect(parse).toThrow(ConfigError);
     try {
       parse();

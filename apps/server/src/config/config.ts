@@ -39,10 +39,37 @@ const ConfigSchema = z
     WEB_DEV: bool.default(false),
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
     RENDER_POOL_SIZE: z.coerce.number().int().min(1).max(8).default(Math.min(2, cpus().length)),
+    ASSET_STORAGE_MODE: z.enum(['local', 's3']).default('local'),
+    LOCAL_ASSETS_PATH: z.string().default('.data/assets'),
+    S3_ENDPOINT: z.url().optional(),
+    S3_REGION: z.string().default('us-east-1'),
+    S3_ACCESS_KEY: z.string().optional(),
+    S3_SECRET_KEY: z.string().optional(),
+    S3_BUCKET: z.string().default('avatar-assets'),
+    S3_PATH_STYLE: bool.default(true),
+    ASSET_CDN_URL: z.url().optional(),
+    SIGNED_URL_EXPIRY_SECONDS: z.coerce
+      .number()
+      .int()
+      .min(60)
+      .max(7 * 24 * 3600)
+      .default(3600),
+    MAX_UPLOAD_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .default(64 * 1024 * 1024),
     DEV_ADMIN_EMAIL: z.email().optional(),
     DEV_ADMIN_PASSWORD: z.string().min(8).optional(),
     DEV_PLAYER_EMAIL: z.email().optional(),
     DEV_PLAYER_PASSWORD: z.string().min(8).optional(),
+  })
+  .superRefine((c, ctx) => {
+    if (c.ASSET_STORAGE_MODE !== 's3') return;
+    for (const key of ['S3_ENDPOINT', 'S3_ACCESS_KEY', 'S3_SECRET_KEY'] as const) {
+      if (!c[key])
+        ctx.addIssue({ code: 'custom', path: [key], message: 'required when ASSET_STORAGE_MODE=s3' });
+    }
   })
   .transform((c) => ({
     ...c,

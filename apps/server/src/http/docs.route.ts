@@ -30,7 +30,9 @@ export function createDocsRouter(): Router {
   });
   router.use('/api/docs/assets', express.static(swaggerUi.getAbsoluteFSPath(), { index: false }));
   router.get('/api/docs/init.js', (_req, res) => {
-    res.type('application/javascript').send("SwaggerUIBundle({ url: '/api/openapi.json', dom_id: '#docs' });");
+    res
+      .type('application/javascript')
+      .send("SwaggerUIBundle({ url: '/api/openapi.json', dom_id: '#docs' });");
   });
   router.get('/api/docs', (_req, res) => {
     res.type('html').send(DOCS_PAGE);

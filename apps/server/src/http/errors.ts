@@ -1,21 +1,24 @@
 import type { ErrorBody, ErrorCode, ErrorReason } from '@avatar/contracts';
 import { TRPCError } from '@trpc/server';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
+import { isStorageError } from '../storage/storage-error.ts';
 
 /** The one error type services throw: a stable code, a reason to branch on, a message safe to show. */
 export class AppError extends TRPCError {
   readonly reason: ErrorReason;
   readonly headers: Record<string, string>;
+  readonly details: Record<string, unknown> | undefined;
 
   constructor(
     code: ErrorCode,
     reason: ErrorReason,
     message: string,
-    options: { headers?: Record<string, string>; cause?: unknown } = {},
+    options: { headers?: Record<string, string>; cause?: unknown; details?: Record<string, unknown> } = {},
   ) {
     super({ code, message, cause: options.cause });
     this.reason = reason;
     this.headers = options.headers ?? {};
+    this.details = options.details;
   }
 }
 
@@ -44,7 +47,11 @@ export function toPublicError(error: unknown, requestId?: string): { status: num
   const fallback = SAFE_BY_CODE[trpc.code as ErrorCode];
   const reason = trpc instanceof AppError ? trpc.reason : fallback?.reason;
   const message = trpc instanceof AppError || !fallback ? trpc.message : fallback.message;
-  return { status, body: { code: trpc.code as ErrorCode, message, reason, requestId } };
+  const details = trpc instanceof AppError ? trpc.details : undefined;
+  return {
+    status,
+    body: { code: trpc.code as ErrorCode, message, reason, requestId, ...(details ? { details } : {}) },
+  };
 }
 
 export function toTrpcError(error: unknown): TRPCError {
@@ -57,6 +64,25 @@ export function toTrpcError(error: unknown): TRPCError {
 }
 
 function classify(cause: unknown, otherwise: TRPCError): TRPCError {
+  if (isStorageError(cause)) {
+    if (cause.code === 'NO_SPACE') {
+      return new AppError('SERVICE_UNAVAILABLE', 'STORAGE_FULL', 'File storage is full; try again later', {
+        headers: { 'retry-after': '60' },
+        cause,
+      });
+    }
+    if (cause.code === 'UNAVAILABLE' || cause.code === 'INTERNAL' || cause.code === 'ACCESS_DENIED') {
+      return new AppError(
+        'SERVICE_UNAVAILABLE',
+        'STORAGE_UNAVAILABLE',
+        'File storage is unavailable; try again',
+        {
+          headers: { 'retry-after': '5' },
+          cause,
+        },
+      );
+    }
+  }
   const code = (cause as { code?: unknown } | null)?.code;
   if (typeof code === 'string' && CONNECTION_ERRORS.has(code)) {
     return new AppError(

@@ -3,12 +3,14 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/config.ts';
 import type { Db } from '../db/database.ts';
 import { type AuthenticatedUser, resolveSession } from '../modules/auth/auth.service.ts';
+import type { AssetStorage } from '../storage/storage.types.ts';
 
 /** What every procedure can reach regardless of the request: built once per process (or per test). */
 export interface Deps {
   config: Config;
   db: Db;
   logger: Logger;
+  storage: AssetStorage;
 }
 
 export interface Context extends Deps {

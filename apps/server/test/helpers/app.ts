@@ -1,16 +1,22 @@
-import type { Server } from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { createApp } from '../../src/app.ts';
 import { type Config, parseConfig } from '../../src/config/config.ts';
 import { createDatabase } from '../../src/db/database.ts';
 import { createLogger } from '../../src/http/logger.ts';
 import * as auth from '../../src/modules/auth/auth.service.ts';
+import { storageFromConfig } from '../../src/storage/from-config.ts';
+import type { AssetStorage } from '../../src/storage/storage.types.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
 
 export interface TestApp {
   baseUrl: string;
   config: Config;
   database: TestDatabase;
+  storage: AssetStorage;
   /** Creates a user and logs in over HTTP; answers the bearer token and the login body. */
   userWithToken: (
     role: 'player' | 'admin',
@@ -24,28 +30,35 @@ export const TEST_PASSWORD = 'correct horse battery';
 /** The real app on an ephemeral port against a fresh database; always close it in afterAll. */
 export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
   const database = await createTestDatabase();
+  // Listen first: the local storage driver signs URLs with the app's own origin.
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const assetsDir = mkdtempSync(path.join(tmpdir(), 'avatar-test-assets-'));
   const config = parseConfig({
     NODE_ENV: 'test',
     DATABASE_URL: database.url,
     SESSION_SECRET: 'test-secret-test-secret-test-secret-0123',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
-    PORT: '0',
+    PORT: String(port),
+    PUBLIC_URL: baseUrl,
+    ASSET_STORAGE_MODE: 'local',
+    LOCAL_ASSETS_PATH: assetsDir,
     ...env,
   });
   const logger = createLogger(config.LOG_LEVEL);
   // A test may point the app at another database (an unreachable one, say) than the one it gets to inspect.
   const db = env.DATABASE_URL ? createDatabase({ url: config.DATABASE_URL, poolMax: 2 }) : database.db;
-  const app = createApp({ config, db, logger });
-  const server: Server = await new Promise((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
-  const { port } = server.address() as AddressInfo;
-  const baseUrl = `http://127.0.0.1:${port}`;
+  const storage = storageFromConfig(config);
+  const app = createApp({ config, db, logger, storage });
+  server.on('request', app);
   let counter = 0;
   return {
     baseUrl,
     config,
     database,
+    storage,
     async userWithToken(role, email = `${role}${++counter}-${Date.now()}@example.test`) {
       const user = await auth.createUser(
         { config, db: database.db },
@@ -65,6 +78,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
       await new Promise<void>((resolve) => server.close(() => resolve()));
       if (db !== database.db) await db.destroy();
       await database.drop();
+      rmSync(assetsDir, { recursive: true, force: true });
     },
   };
 }

@@ -1,10 +1,12 @@
 import { CSRF_COOKIE, type LoginResult, type Role, SESSION_COOKIE, type User } from '@avatar/contracts';
 import { parse as parseCookie } from 'cookie';
 import type { CookieOptions, Request, Response } from 'express';
+import { z } from 'zod';
 import type { Config } from '../../config/config.ts';
 import type { Db } from '../../db/database.ts';
 import type { UserRow } from '../../db/tables.ts';
 import { AppError } from '../../http/errors.ts';
+import { decodeCursor, encodeCursor } from '../../pagination/cursor.ts';
 import * as limits from '../rate-limit/rate-limit.repository.ts';
 import * as repo from './auth.repository.ts';
 import { decoyHash, hashPassword, verifyPassword } from './password.ts';
@@ -156,26 +158,18 @@ export async function setRole({ db }: AuthDeps, id: string, role: Role): Promise
   return toUser(row);
 }
 
-export async function listUsers({ db }: AuthDeps, limit: number, cursor?: string) {
-  const after = cursor ? decodeCursor(cursor) : undefined;
-  const rows = await repo.listUsers(db, limit + 1, after);
+const UserCursor = z.tuple([z.iso.datetime(), z.uuid()]);
+
+export async function listUsers({ config, db }: AuthDeps, limit: number, cursor?: string) {
+  const after = cursor ? decodeCursor(config.SESSION_SECRET, 'users', cursor, UserCursor) : undefined;
+  const rows = await repo.listUsers(db, limit + 1, after && { createdAt: new Date(after[0]), id: after[1] });
   const page = rows.slice(0, limit);
   const last = page.at(-1);
-  return {
-    items: page.map(toUser),
-    nextCursor: rows.length > limit && last ? encodeCursor(last.created_at, last.id) : null,
-  };
-}
-
-const encodeCursor = (at: Date, id: string) => Buffer.from(`${at.toISOString()}|${id}`).toString('base64url');
-
-function decodeCursor(cursor: string): { createdAt: Date; id: string } {
-  const [at, id] = Buffer.from(cursor, 'base64url').toString().split('|');
-  const createdAt = new Date(at ?? '');
-  if (!id || Number.isNaN(createdAt.getTime()) || !/^[0-9a-f-]{36}$/.test(id)) {
-    throw new AppError('BAD_REQUEST', 'VALIDATION_FAILED', 'Invalid cursor');
-  }
-  return { createdAt, id };
+  const nextCursor =
+    rows.length > limit && last
+      ? encodeCursor(config.SESSION_SECRET, 'users', [last.created_at.toISOString(), last.id])
+      : null;
+  return { items: page.map(toUser), nextCursor };
 }
 
 /** Creates the development users named in the config when they do not exist yet. */

@@ -189,7 +189,9 @@ describe('bad input', () => {
       'BAD_REQUEST',
     );
     expect(body.message).toMatch(/validation/i);
-    expect(new Set(body.issues.map((i: { path: string[] }) => i.path[0]))).toEqual(new Set(['email', 'password']));
+    expect(new Set(body.issues.map((i: { path: string[] }) => i.path[0]))).toEqual(
+      new Set(['email', 'password']),
+    );
   });
 
   it('answers an oversize body with 413', async () => {

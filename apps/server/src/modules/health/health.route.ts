@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { sql } from 'kysely';
 import type { Db } from '../../db/database.ts';
+import type { AssetStorage } from '../../storage/storage.types.ts';
 
 /** A named dependency the readiness probe checks; it throws when the dependency is unreachable. */
 export interface ReadinessCheck {
@@ -19,6 +20,11 @@ export const databaseCheck = (db: Db): ReadinessCheck => ({
   check: async () => {
     await sql`select 1`.execute(db);
   },
+});
+
+export const storageCheck = (storage: AssetStorage): ReadinessCheck => ({
+  name: 'storage',
+  check: () => storage.ping(),
 });
 
 export function createHealthRouter(checks: ReadinessCheck[], isShuttingDown: () => boolean): Router {

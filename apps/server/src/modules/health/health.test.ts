@@ -27,7 +27,10 @@ describe('health, readiness and metrics', () => {
   it('reports not ready, and answers 503 with a safe message, when the database is down', async () => {
     const ready = await fetch(`${broken.baseUrl}/readyz`);
     expect(ready.status).toBe(503);
-    expect(await json(ready)).toMatchObject({ status: 'unavailable', checks: { database: { status: 'down' } } });
+    expect(await json(ready)).toMatchObject({
+      status: 'unavailable',
+      checks: { database: { status: 'down' } },
+    });
 
     const login = await fetch(`${broken.baseUrl}/api/v1/auth/login`, {
       method: 'POST',
@@ -47,7 +50,9 @@ describe('health, readiness and metrics', () => {
     expect(metrics.headers.get('content-type')).toMatch(/text\/plain/);
     const text = await metrics.text();
     expect(text).toMatch(/http_requests_total\{method="GET",route="\/api\/v1\/auth\/me",status="401"\} 1/);
-    expect(text).toMatch(/http_request_duration_seconds_bucket\{le="0.1",method="GET",route="\/api\/v1\/auth\/me"\}/);
+    expect(text).toMatch(
+      /http_request_duration_seconds_bucket\{le="0.1",method="GET",route="\/api\/v1\/auth\/me"\}/,
+    );
   });
 });
 
@@ -57,7 +62,12 @@ describe('API documents', () => {
     const doc = await json(res);
     expect(doc.openapi).toMatch(/^3\./);
     expect(Object.keys(doc.paths)).toEqual(
-      expect.arrayContaining(['/api/v1/auth/login', '/api/v1/auth/me', '/api/v1/users', '/api/v1/users/{id}/role']),
+      expect.arrayContaining([
+        '/api/v1/auth/login',
+        '/api/v1/auth/me',
+        '/api/v1/users',
+        '/api/v1/users/{id}/role',
+      ]),
     );
     expect(doc.paths['/api/v1/auth/login'].post.security).toBeUndefined();
   });

@@ -1,0 +1,294 @@
+import { randomUUID } from 'node:crypto';
+import type { Stats } from 'node:fs';
+import { constants } from 'node:fs';
+import { access, type FileHandle, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
+import { dirname, join, resolve, sep } from 'node:path';
+import type { Readable } from 'node:stream';
+import { consumeBody, SourceFailed, verifyConsumed } from './consume-body.ts';
+import { assertValidKey, assertValidPrefix, encodeKeyPath, isImmutableKey } from './keys.ts';
+import { listFiles } from './local-list.ts';
+import {
+  contentTypeFor,
+  hashHandle,
+  readSidecar,
+  replaceSidecar,
+  type Sidecar,
+  sidecarMatches,
+  syncDirectory,
+  writeFileSynced,
+  writeFully,
+} from './local-metadata.ts';
+import { resolveRange } from './range.ts';
+import type {
+  AssetStorage,
+  GetOptions,
+  GetResult,
+  ListOptions,
+  ListPage,
+  ObjectInfo,
+  PutOptions,
+  PutResult,
+  UrlOptions,
+} from './storage.types.ts';
+import { fromSystemError, StorageError } from './storage-error.ts';
+import {
+  DEFAULT_URL_EXPIRY_SECONDS,
+  type SignatureCheck,
+  signFileUrl,
+  signingWindow,
+  verifyFileUrl,
+} from './url-signing.ts';
+
+export interface LocalDriverOptions {
+  /** Directory holding `objects/`, `meta/` (sidecars) and `tmp/` (writes in progress). */
+  root: string;
+  /** Origin (and optional base path) the files router is reachable at, e.g. `http://127.0.0.1:3000`. */
+  publicBaseUrl: string;
+  /** HMAC key for `/files` URLs; at least 16 bytes. */
+  signingSecret: string | Buffer;
+  defaultExpiresInSeconds?: number;
+  /** Clock for signing; tests move it to mint expired URLs. */
+  now?: () => number;
+}
+
+interface Opened {
+  handle: FileHandle;
+  stat: Stats;
+  info: ObjectInfo;
+}
+
+/** Objects as files under a root directory; what `make dev` uses when no S3 server is around. */
+export class LocalDriver implements AssetStorage {
+  readonly kind = 'local' as const;
+  private readonly objectsDir: string;
+  private readonly metaDir: string;
+  private readonly tmpDir: string;
+  private readonly baseUrl: string;
+  private readonly secret: string | Buffer;
+  private readonly defaultExpiry: number;
+  private readonly now: () => number;
+
+  constructor(options: LocalDriverOptions) {
+    if (Buffer.byteLength(options.signingSecret) < 16) {
+      throw new StorageError('INTERNAL', { detail: 'the local signing secret must be at least 16 bytes' });
+    }
+    const root = resolve(options.root);
+    this.objectsDir = join(root, 'objects');
+    this.metaDir = join(root, 'meta');
+    this.tmpDir = join(root, 'tmp');
+    this.baseUrl = options.publicBaseUrl.replace(/\/+$/, '');
+    this.secret = options.signingSecret;
+    this.defaultExpiry = options.defaultExpiresInSeconds ?? DEFAULT_URL_EXPIRY_SECONDS;
+    this.now = options.now ?? Date.now;
+  }
+
+  async put(key: string, body: Readable | Buffer, options: PutOptions): Promise<PutResult> {
+    assertValidKey(key);
+    // Temp files live in the same tree (same file system), so the final rename is atomic: a reader or a
+    // crash sees the old object or the whole new one, never a truncated file.
+    const tmp = join(this.tmpDir, `${randomUUID()}.part`);
+    const tmpMeta = `${tmp}.json`;
+    let handle: FileHandle | undefined;
+    try {
+      await mkdir(this.tmpDir, { recursive: true });
+      const file = await open(tmp, 'wx', 0o644);
+      handle = file;
+      const consumed = await consumeBody(body, options.size, (chunk) => writeFully(file, chunk));
+      verifyConsumed(consumed, options);
+      await file.sync();
+      const { size, mtimeMs } = await file.stat();
+      await file.close();
+      handle = undefined;
+      const sidecar: Sidecar = {
+        contentType: options.contentType,
+        sha256: consumed.sha256,
+        size,
+        mtimeMs,
+        cacheControl: options.cacheControl ?? null,
+      };
+      await writeFileSynced(tmpMeta, JSON.stringify(sidecar));
+      const objectPath = this.objectPath(key);
+      const metaPath = this.metaPath(key);
+      await mkdir(dirname(objectPath), { recursive: true });
+      await mkdir(dirname(metaPath), { recursive: true });
+      await rename(tmp, objectPath);
+      // The object is committed; a sidecar that fails to land is re-derived on the next read.
+      await rename(tmpMeta, metaPath).catch(() => rm(tmpMeta, { force: true }));
+      await syncDirectory(dirname(objectPath));
+      return { key, size, sha256: consumed.sha256, etag: consumed.sha256 };
+    } catch (error) {
+      await handle?.close().catch(() => {});
+      await Promise.all([rm(tmp, { force: true }), rm(tmpMeta, { force: true })]).catch(() => {});
+      if (error instanceof SourceFailed) throw error.error;
+      throw fromSystemError(error, 'write');
+    }
+  }
+
+  async get(key: string, options: GetOptions = {}): Promise<GetResult> {
+    const { handle, stat, info } = await this.openObject(key);
+    try {
+      const range = options.range ? resolveRange(options.range, stat.size) : undefined;
+      // The stream reads the inode opened above, so a concurrent overwrite cannot mix two versions.
+      const stream = handle.createReadStream(range ? { start: range.start, end: range.end } : {});
+      return {
+        stream,
+        size: range ? range.end - range.start + 1 : stat.size,
+        contentType: info.contentType,
+        etag: info.etag,
+        ...(range ? { contentRange: { ...range, total: stat.size } } : {}),
+      };
+    } catch (error) {
+      await handle.close().catch(() => {});
+      throw fromSystemError(error);
+    }
+  }
+
+  async head(key: string): Promise<ObjectInfo | null> {
+    try {
+      const { handle, info } = await this.openObject(key);
+      await handle.close();
+      return info;
+    } catch (error) {
+      if (error instanceof StorageError && error.code === 'NOT_FOUND') return null;
+      throw error;
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    assertValidKey(key);
+    for (const path of [this.objectPath(key), this.metaPath(key)]) {
+      try {
+        await rm(path, { force: true });
+      } catch (error) {
+        // A directory or a file where a parent directory should be: there is no object by that key.
+        if (fromSystemError(error).code !== 'NOT_FOUND' && !isDirectoryError(error))
+          throw fromSystemError(error);
+      }
+    }
+  }
+
+  async copy(from: string, to: string): Promise<ObjectInfo> {
+    assertValidKey(to);
+    const { handle, info } = await this.openObject(from);
+    // Reusing put keeps one write path (temp file, fsync, rename) and re-verifies the bytes on the way.
+    const stream = handle.createReadStream({ start: 0 });
+    try {
+      await this.put(to, stream, {
+        contentType: info.contentType,
+        ...(info.sha256 ? { sha256: info.sha256 } : {}),
+        ...(info.cacheControl ? { cacheControl: info.cacheControl } : {}),
+      });
+    } catch (error) {
+      throw fromSystemError(error); // here the source is our own file, so its errors are ours to translate
+    } finally {
+      stream.destroy(); // closes the handle when put failed before reading to the end
+    }
+    const copied = await this.head(to);
+    if (!copied) throw new StorageError('NOT_FOUND');
+    return copied;
+  }
+
+  async list(prefix: string, options: ListOptions = {}): Promise<ListPage> {
+    assertValidPrefix(prefix);
+    return listFiles(this.objectsDir, prefix, options);
+  }
+
+  async url(key: string, options: UrlOptions = {}): Promise<string> {
+    assertValidKey(key);
+    const immutable = options.immutable ?? isImmutableKey(key);
+    const { expiresAt } = signingWindow(
+      this.now(),
+      options.expiresInSeconds ?? this.defaultExpiry,
+      immutable,
+    );
+    const sig = signFileUrl(this.secret, key, expiresAt);
+    return `${this.baseUrl}/files/${encodeKeyPath(key)}?exp=${expiresAt}&sig=${sig}`;
+  }
+
+  /** Checks the `exp` and `sig` query parameters of a `/files` URL against the key in its path. */
+  verifySignedUrl(key: string, exp: string | undefined, sig: string | undefined): SignatureCheck {
+    return verifyFileUrl(this.secret, key, exp, sig, this.now());
+  }
+
+  async ping(): Promise<void> {
+    try {
+      await mkdir(this.tmpDir, { recursive: true });
+      await access(this.tmpDir, constants.R_OK | constants.W_OK);
+    } catch (error) {
+      throw new StorageError('UNAVAILABLE', { cause: error });
+    }
+  }
+
+  /** Removes temp files left by writes that a crash interrupted; run it at start-up or from a cron job. */
+  async sweepTemp(olderThanMs = 60 * 60 * 1000): Promise<number> {
+    const names = await readdir(this.tmpDir).catch(() => [] as string[]);
+    let removed = 0;
+    for (const name of names) {
+      const path = join(this.tmpDir, name);
+      const found = await stat(path).catch(() => null);
+      if (found && this.now() - found.mtimeMs > olderThanMs) {
+        await rm(path, { force: true });
+        removed++;
+      }
+    }
+    return removed;
+  }
+
+  private async openObject(key: string): Promise<Opened> {
+    assertValidKey(key);
+    let handle: FileHandle | undefined;
+    try {
+      handle = await open(this.objectPath(key), 'r');
+      const fileStat = await handle.stat();
+      if (!fileStat.isFile()) throw new StorageError('NOT_FOUND');
+      const metaPath = this.metaPath(key);
+      const saved = await readSidecar(metaPath);
+      let sidecar: Sidecar;
+      if (saved && sidecarMatches(saved, fileStat)) {
+        sidecar = saved;
+      } else {
+        sidecar = {
+          contentType: saved?.contentType ?? contentTypeFor(key),
+          sha256: await hashHandle(handle),
+          size: fileStat.size,
+          mtimeMs: fileStat.mtimeMs,
+          cacheControl: saved?.cacheControl ?? null,
+        };
+        await replaceSidecar(this.tmpDir, metaPath, sidecar);
+      }
+      const info: ObjectInfo = {
+        key,
+        size: fileStat.size,
+        contentType: sidecar.contentType,
+        etag: sidecar.sha256,
+        sha256: sidecar.sha256,
+        cacheControl: sidecar.cacheControl,
+        lastModified: fileStat.mtime,
+      };
+      return { handle, stat: fileStat, info };
+    } catch (error) {
+      await handle?.close().catch(() => {});
+      throw fromSystemError(error);
+    }
+  }
+
+  private objectPath(key: string): string {
+    return this.within(this.objectsDir, key, '');
+  }
+
+  private metaPath(key: string): string {
+    return this.within(this.metaDir, key, '.json');
+  }
+
+  /** Key validation already refuses traversal; this is the second lock on the same door. */
+  private within(base: string, key: string, suffix: string): string {
+    const path = join(base, ...key.split('/')) + suffix;
+    if (!path.startsWith(base + sep)) throw new StorageError('INVALID_KEY');
+    return path;
+  }
+}
+
+function isDirectoryError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'ERR_FS_EISDIR' || code === 'EISDIR' || code === 'ENOTDIR';
+}
