@@ -102,7 +102,8 @@ describe('files route (local driver)', () => {
       expect(res.status).toBe(403);
       expect(res.headers.get('cache-control')).toBe('no-store');
       expect(await res.json()).toEqual({
-        error: { code: 'FORBIDDEN', message: 'This file link is not valid' },
+        code: 'FORBIDDEN',
+        message: 'This file link is not valid',
       });
     }
   });
@@ -112,13 +113,13 @@ describe('files route (local driver)', () => {
     const sig = signFileUrl(TEST_SIGNING_SECRET, exportKey, exp);
     const res = await fetch(`${target.baseUrl}/files/${exportKey}?exp=${exp}&sig=${sig}`);
     expect(res.status).toBe(403);
-    expect(await res.json()).toEqual({ error: { code: 'FORBIDDEN', message: 'This file link has expired' } });
+    expect(await res.json()).toEqual({ code: 'FORBIDDEN', message: 'This file link has expired' });
   });
 
   it('answers 404 for a validly signed link to a missing file', async () => {
     const res = await fetch(await urlFor('exports/u1/never.png'));
     expect(res.status).toBe(404);
-    expect(await res.json()).toEqual({ error: { code: 'NOT_FOUND', message: 'The file was not found' } });
+    expect(await res.json()).toEqual({ code: 'NOT_FOUND', message: 'The file was not found' });
   });
 
   it('answers 404 for a signed path that escapes the tree', async () => {

@@ -155,7 +155,8 @@ function sendError(
       ? { requestId: String(requestId) }
       : {}),
   };
-  res.status(status).set('Cache-Control', 'no-store').json({ error });
+  // The same top-level error body every other route answers with.
+  res.status(status).set('Cache-Control', 'no-store').json(error);
 }
 
 function firstString(value: unknown): string | undefined {
