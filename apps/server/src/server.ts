@@ -3,12 +3,9 @@ import type { RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { createApp } from './app.ts';
 import type { Config } from './config/config.ts';
-import { createDatabase, type Db } from './db/database.ts';
-import { migrateToLatest } from './db/migrate.ts';
-import { createLogger } from './http/logger.ts';
-import { ensureDevUsers } from './modules/auth/auth.service.ts';
-import { storageFromConfig } from './storage/from-config.ts';
-import { S3Driver } from './storage/s3.driver.ts';
+import type { Db } from './db/database.ts';
+import { startWorkers } from './jobs/workers.ts';
+import { createRuntime } from './runtime.ts';
 
 export interface RunningServer {
   url: string;
@@ -16,23 +13,6 @@ export interface RunningServer {
   db: Db;
   logger: Logger;
   shutdown: (signal: string) => Promise<void>;
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** At start the database may still be booting (docker compose): retry for a while, then give up clearly. */
-async function migrateWithRetry(db: Db, logger: Logger, attempts = 30): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      const applied = await migrateToLatest(db);
-      for (const line of applied) logger.info(line);
-      return;
-    } catch (error) {
-      const code = (error as { code?: string }).code;
-      if (attempt >= attempts || (code !== 'ECONNREFUSED' && code !== '57P03')) throw error;
-      await sleep(1_000);
-    }
-  }
 }
 
 /** Vite in middleware mode: the web app on the API's origin, with hot reload. Development only. */
@@ -69,28 +49,17 @@ async function createWebDevMiddleware(
 }
 
 export async function startServer(config: Config): Promise<RunningServer> {
-  const logger = createLogger(config.LOG_LEVEL);
-  const db = createDatabase({
-    url: config.DATABASE_URL,
-    poolMax: config.DATABASE_POOL_MAX,
-    onPoolError: (error) => logger.warn({ err: error }, 'database connection lost; it will reconnect'),
-  });
-  await migrateWithRetry(db, logger);
-  if (config.NODE_ENV === 'development') {
-    for (const email of await ensureDevUsers({ config, db }))
-      logger.info({ email }, 'created development user');
+  const deps = await createRuntime(config);
+  const { logger, db } = deps;
+  if (config.RUN_WORKERS) {
+    const names = await startWorkers(deps);
+    logger.info({ jobs: names }, 'workers started');
   }
-
-  const storage = storageFromConfig(config);
-  if (storage instanceof S3Driver) await storage.ensureBucket();
 
   let shuttingDown = false;
   const server = createServer();
   const web = config.WEB_DEV ? await createWebDevMiddleware(server) : null;
-  const app = createApp(
-    { config, db, logger, storage },
-    { webMiddleware: web?.middleware, isShuttingDown: () => shuttingDown },
-  );
+  const app = createApp(deps, { webMiddleware: web?.middleware, isShuttingDown: () => shuttingDown });
   server.on('request', app);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -111,7 +80,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     await closed;
     clearTimeout(timer);
     await web?.close();
-    await db.destroy();
+    await deps.close();
     logger.info('shutdown complete');
   }
 

@@ -59,6 +59,7 @@ const ConfigSchema = z
       .int()
       .min(1024)
       .default(64 * 1024 * 1024),
+    RUN_WORKERS: bool.default(true),
     DEV_ADMIN_EMAIL: z.email().optional(),
     DEV_ADMIN_PASSWORD: z.string().min(8).optional(),
     DEV_PLAYER_EMAIL: z.email().optional(),

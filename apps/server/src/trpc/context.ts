@@ -2,6 +2,7 @@ import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.ts';
 import type { Db } from '../db/database.ts';
+import type { JobQueue } from '../jobs/job-queue.ts';
 import { type AuthenticatedUser, resolveSession } from '../modules/auth/auth.service.ts';
 import type { AssetStorage } from '../storage/storage.types.ts';
 
@@ -11,6 +12,7 @@ export interface Deps {
   db: Db;
   logger: Logger;
   storage: AssetStorage;
+  jobs: JobQueue;
 }
 
 export interface Context extends Deps {

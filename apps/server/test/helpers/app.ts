@@ -8,6 +8,8 @@ import { type Config, parseConfig } from '../../src/config/config.ts';
 import { createDatabase } from '../../src/db/database.ts';
 import { createLogger } from '../../src/http/logger.ts';
 import * as auth from '../../src/modules/auth/auth.service.ts';
+import { JobQueue } from '../../src/jobs/job-queue.ts';
+import { startWorkers } from '../../src/jobs/workers.ts';
 import { storageFromConfig } from '../../src/storage/from-config.ts';
 import type { AssetStorage } from '../../src/storage/storage.types.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
@@ -17,6 +19,7 @@ export interface TestApp {
   config: Config;
   database: TestDatabase;
   storage: AssetStorage;
+  jobs: JobQueue;
   /** Creates a user and logs in over HTTP; answers the bearer token and the login body. */
   userWithToken: (
     role: 'player' | 'admin',
@@ -28,7 +31,12 @@ export interface TestApp {
 export const TEST_PASSWORD = 'correct horse battery';
 
 /** The real app on an ephemeral port against a fresh database; always close it in afterAll. */
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export interface TestAppOptions {
+  /** Run the background job handlers in this process, as the API does by default. */
+  workers?: boolean;
+}
+
+export async function startTestApp(env: Record<string, string> = {}, options: TestAppOptions = {}): Promise<TestApp> {
   const database = await createTestDatabase();
   // Listen first: the local storage driver signs URLs with the app's own origin.
   const server = createServer();
@@ -51,7 +59,10 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   // A test may point the app at another database (an unreachable one, say) than the one it gets to inspect.
   const db = env.DATABASE_URL ? createDatabase({ url: config.DATABASE_URL, poolMax: 2 }) : database.db;
   const storage = storageFromConfig(config);
-  const app = createApp({ config, db, logger, storage });
+  const jobs = await JobQueue.start({ connectionString: database.url, logger, pollingIntervalSeconds: 0.5 });
+  const deps = { config, db, logger, storage, jobs };
+  if (options.workers) await startWorkers(deps);
+  const app = createApp(deps);
   server.on('request', app);
   let counter = 0;
   return {
@@ -59,6 +70,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     config,
     database,
     storage,
+    jobs,
     async userWithToken(role, email = `${role}${++counter}-${Date.now()}@example.test`) {
       const user = await auth.createUser(
         { config, db: database.db },
@@ -76,6 +88,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await jobs.stop();
       if (db !== database.db) await db.destroy();
       await database.drop();
       rmSync(assetsDir, { recursive: true, force: true });

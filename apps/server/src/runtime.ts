@@ -1,0 +1,58 @@
+import type { Config } from './config/config.ts';
+import { createDatabase, type Db } from './db/database.ts';
+import { migrateToLatest } from './db/migrate.ts';
+import { createLogger } from './http/logger.ts';
+import { JobQueue } from './jobs/job-queue.ts';
+import { ensureDevUsers } from './modules/auth/auth.service.ts';
+import { storageFromConfig } from './storage/from-config.ts';
+import { S3Driver } from './storage/s3.driver.ts';
+import type { Deps } from './trpc/context.ts';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** At start the database may still be booting (docker compose): retry for a while, then give up clearly. */
+async function migrateWithRetry(db: Db, deps: Pick<Deps, 'logger'>, attempts = 30): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      for (const line of await migrateToLatest(db)) deps.logger.info(line);
+      return;
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (attempt >= attempts || (code !== 'ECONNREFUSED' && code !== '57P03')) throw error;
+      await sleep(1_000);
+    }
+  }
+}
+
+export interface Runtime extends Deps {
+  close: () => Promise<void>;
+}
+
+/** What the API process and the worker process both stand on: logs, database, storage, job queue. */
+export async function createRuntime(config: Config): Promise<Runtime> {
+  const logger = createLogger(config.LOG_LEVEL);
+  const db = createDatabase({
+    url: config.DATABASE_URL,
+    poolMax: config.DATABASE_POOL_MAX,
+    onPoolError: (error) => logger.warn({ err: error }, 'database connection lost; it will reconnect'),
+  });
+  await migrateWithRetry(db, { logger });
+  if (config.NODE_ENV === 'development') {
+    for (const email of await ensureDevUsers({ config, db }))
+      logger.info({ email }, 'created development user');
+  }
+  const storage = storageFromConfig(config);
+  if (storage instanceof S3Driver) await storage.ensureBucket();
+  const jobs = await JobQueue.start({ connectionString: config.DATABASE_URL, logger });
+  return {
+    config,
+    logger,
+    db,
+    storage,
+    jobs,
+    async close() {
+      await jobs.stop();
+      await db.destroy();
+    },
+  };
+}
