@@ -7,9 +7,9 @@ import { createApp } from '../../src/app.ts';
 import { type Config, parseConfig } from '../../src/config/config.ts';
 import { createDatabase } from '../../src/db/database.ts';
 import { createLogger } from '../../src/http/logger.ts';
-import * as auth from '../../src/modules/auth/auth.service.ts';
 import { JobQueue } from '../../src/jobs/job-queue.ts';
 import { startWorkers } from '../../src/jobs/workers.ts';
+import * as auth from '../../src/modules/auth/auth.service.ts';
 import { storageFromConfig } from '../../src/storage/from-config.ts';
 import type { AssetStorage } from '../../src/storage/storage.types.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
@@ -36,7 +36,10 @@ export interface TestAppOptions {
   workers?: boolean;
 }
 
-export async function startTestApp(env: Record<string, string> = {}, options: TestAppOptions = {}): Promise<TestApp> {
+export async function startTestApp(
+  env: Record<string, string> = {},
+  options: TestAppOptions = {},
+): Promise<TestApp> {
   const database = await createTestDatabase();
   // Listen first: the local storage driver signs URLs with the app's own origin.
   const server = createServer();
