@@ -3,7 +3,7 @@ PNPM := npx -y pnpm@10.34.9
 TSX := node_modules/.bin/tsx
 export NPM_CONFIG_UPDATE_NOTIFIER := false
 
-.PHONY: install dev test test-unit test-e2e typecheck lint format build start migrate migrate-down bench \
+.PHONY: install dev test typecheck lint format build build-web start worker migrate migrate-down bench \
 	minio-init minio-console minio-logs clean
 
 install:
@@ -33,6 +33,10 @@ build: install typecheck build-web
 # Production: the built web app served by the API process. Needs DATABASE_URL and SESSION_SECRET.
 start: build
 	NODE_ENV=production WEB_DIST=$(CURDIR)/apps/web/dist $(TSX) apps/server/src/main.ts
+
+# A worker process: background jobs only, no HTTP (scale it apart from the API processes).
+worker: install
+	$(TSX) apps/server/src/worker.ts
 
 migrate: install
 	@$(TSX) apps/server/src/dev/migrate.ts
