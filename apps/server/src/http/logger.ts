@@ -3,11 +3,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import pino, { type Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 
-export function createLogger(level: string): Logger {
-  return pino({
+/** JSON logs to stdout, or to `destination` (tests read what was logged). */
+export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
+  const options = {
     level,
     redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 const VALID_ID = /^[A-Za-z0-9._:-]{1,128}$/;

@@ -34,6 +34,8 @@ export const TEST_PASSWORD = 'correct horse battery';
 export interface TestAppOptions {
   /** Run the background job handlers in this process, as the API does by default. */
   workers?: boolean;
+  /** Receives every JSON log line (at LOG_LEVEL from env, default silent). */
+  logLines?: string[];
 }
 
 export async function startTestApp(
@@ -58,7 +60,11 @@ export async function startTestApp(
     LOCAL_ASSETS_PATH: assetsDir,
     ...env,
   });
-  const logger = createLogger(config.LOG_LEVEL);
+  const lines = options.logLines;
+  const logger = createLogger(
+    config.LOG_LEVEL,
+    lines ? { write: (line: string) => void lines.push(line) } : undefined,
+  );
   // A test may point the app at another database (an unreachable one, say) than the one it gets to inspect.
   const db = env.DATABASE_URL ? createDatabase({ url: config.DATABASE_URL, poolMax: 2 }) : database.db;
   const storage = storageFromConfig(config);
