@@ -3,7 +3,7 @@ PNPM := npx -y pnpm@10.34.9
 TSX := node_modules/.bin/tsx
 export NPM_CONFIG_UPDATE_NOTIFIER := false
 
-.PHONY: install dev test typecheck lint format build build-web start worker migrate migrate-down bench \
+.PHONY: install dev test typecheck lint format build build-web start worker migrate migrate-down openapi bench \
 	minio-init minio-console minio-logs clean
 
 install:
@@ -43,6 +43,10 @@ migrate: install
 
 migrate-down: install
 	@$(TSX) apps/server/src/dev/migrate.ts down
+
+# The committed OpenAPI document (a test fails when it drifts from the procedures).
+openapi: install
+	@$(TSX) apps/server/scripts/write-openapi.ts
 
 bench: install
 	@$(TSX) bench/run.ts
