@@ -3,7 +3,7 @@ PNPM := npx -y pnpm@10.34.9
 TSX := node_modules/.bin/tsx
 export NPM_CONFIG_UPDATE_NOTIFIER := false
 
-.PHONY: install dev test typecheck lint format build build-web start worker migrate migrate-down openapi bench \
+.PHONY: install dev test typecheck lint format build build-web start worker migrate migrate-down migrate-assets openapi bench \
 	minio-init minio-console minio-logs clean
 
 install:
@@ -18,6 +18,7 @@ test: install typecheck lint build-web
 
 typecheck: install
 	@$(PNPM) -r --reporter-hide-prefix typecheck
+	@$(PNPM) exec tsc --noEmit -p bench/tsconfig.json
 
 lint: install
 	@$(PNPM) exec biome check .
@@ -43,6 +44,11 @@ migrate: install
 
 migrate-down: install
 	@$(TSX) apps/server/src/dev/migrate.ts down
+
+# GLBs stored before the catalog (default prefix models/) into it, and avatar configs linked to them;
+# ARGS="--dry-run" prints what would change. Safe to repeat. Options: apps/server/scripts/migrate-assets-to-catalog.ts
+migrate-assets: install
+	@$(TSX) apps/server/scripts/migrate-assets.dev.ts $(ARGS)
 
 # The committed OpenAPI document (a test fails when it drifts from the procedures).
 openapi: install

@@ -7,12 +7,14 @@ import { isServerFault, toTrpcError } from './http/errors.ts';
 import { createHttpLogger } from './http/logger.ts';
 import { createMetrics } from './http/metrics.ts';
 import { createStaticWebRouter } from './http/web.route.ts';
+import { exportMetricsRegistry } from './modules/exports/export-metrics.ts';
 import {
   createHealthRouter,
   databaseCheck,
   type ReadinessCheck,
   storageCheck,
 } from './modules/health/health.route.ts';
+import { createUploadsRouter } from './modules/uploads/uploads.route.ts';
 import { createFilesRouter } from './storage/files.route.ts';
 import { LocalDriver } from './storage/local.driver.ts';
 import { createContext, type Deps } from './trpc/context.ts';
@@ -32,7 +34,7 @@ export function createApp(deps: Deps, options: AppOptions = {}): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', config.TRUST_PROXY);
 
-  const metrics = createMetrics();
+  const metrics = createMetrics({ include: [exportMetricsRegistry] });
   app.use(createHttpLogger(logger));
   app.use(metrics.middleware);
 
@@ -42,6 +44,8 @@ export function createApp(deps: Deps, options: AppOptions = {}): Express {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
 
+  // Multipart and raw upload bodies stream through their own router, so it goes before the JSON parser.
+  app.use(createUploadsRouter(deps));
   app.use(express.json({ limit: config.MAX_JSON_BYTES }));
 
   // Both adapters hand over Express's own req/res objects, typed as plain node ones.

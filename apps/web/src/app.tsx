@@ -1,14 +1,12 @@
 import { useEffect } from 'preact/hooks';
-import { AdminPage } from './features/admin/admin-page.tsx';
+import { AdminRoute } from './features/admin/admin-route.tsx';
 import { LoginForm } from './features/auth/login-form.tsx';
 import { loadSession, session } from './features/auth/session.ts';
 import { UserBadge } from './features/auth/user-badge.tsx';
 import { SceneView } from './features/viewer/scene-view.tsx';
-import { currentPath, onLinkClick } from './router.ts';
+import { currentPath, isAdminPath, notice, onLinkClick, redirect } from './router.ts';
 
-function isAdminPath(path: string): boolean {
-  return path === '/admin' || path.startsWith('/admin/');
-}
+export const ADMINS_ONLY = 'The admin area is for catalog admins only, so you are back in the editor.';
 
 export function App() {
   useEffect(() => {
@@ -18,27 +16,55 @@ export function App() {
   const state = session.value;
   const path = currentPath.value;
   const user = state.status === 'authenticated' ? state.user : null;
+  const wrongRole = user !== null && user.role !== 'admin' && isAdminPath(path);
+
+  useEffect(() => {
+    if (wrongRole) redirect('/', ADMINS_ONLY);
+  }, [wrongRole]);
 
   return (
     <div class="shell">
       <header class="topbar">
         <a class="brand" href="/" onClick={onLinkClick}>
           <span class="brand-mark" aria-hidden="true" />
-          Avatar Studio
+          <span class="brand-name">Avatar Studio</span>
         </a>
         {user?.role === 'admin' && (
-          <nav class="nav">
-            <a href="/" class={isAdminPath(path) ? '' : 'active'} onClick={onLinkClick}>
+          <nav class="nav" aria-label="Main">
+            <a
+              href="/"
+              class={isAdminPath(path) ? '' : 'active'}
+              aria-current={isAdminPath(path) ? undefined : 'page'}
+              onClick={onLinkClick}
+            >
               Editor
             </a>
-            <a href="/admin" class={isAdminPath(path) ? 'active' : ''} onClick={onLinkClick}>
+            <a
+              href="/admin"
+              class={isAdminPath(path) ? 'active' : ''}
+              aria-current={isAdminPath(path) ? 'page' : undefined}
+              onClick={onLinkClick}
+            >
               Admin
             </a>
           </nav>
         )}
         {user && <UserBadge user={user} />}
       </header>
-      <main class="content">
+      {notice.value && user && (
+        <div class="notice" role="alert" data-testid="notice">
+          <span>{notice.value}</span>
+          <button
+            type="button"
+            class="icon-button"
+            aria-label="Dismiss"
+            onClick={() => (notice.value = null)}
+          >
+            ×
+          </button>
+        </div>
+      )}
+      <main class={`content${user && isAdminPath(path) ? ' wide' : ''}`}>
         {state.status === 'loading' && <p class="muted center">Loading…</p>}
         {state.status === 'unavailable' && (
           <section class="panel center" role="alert">
@@ -50,7 +76,7 @@ export function App() {
           </section>
         )}
         {state.status === 'anonymous' && <LoginForm />}
-        {user && (isAdminPath(path) ? <AdminPage user={user} /> : <EditorPage />)}
+        {user && (isAdminPath(path) && !wrongRole ? <AdminRoute /> : <EditorPage />)}
       </main>
     </div>
   );

@@ -64,6 +64,27 @@ const ConfigSchema = z
     DEV_ADMIN_PASSWORD: z.string().min(8).optional(),
     DEV_PLAYER_EMAIL: z.email().optional(),
     DEV_PLAYER_PASSWORD: z.string().min(8).optional(),
+    // Exports: per-user rate limit (a fixed window in PostgreSQL), how long a sync export may take before
+    // it moves to the background, and retention (files and rows older than this are removed weekly).
+    EXPORT_RATE_LIMIT: z.coerce.number().int().min(1).default(5),
+    EXPORT_RATE_WINDOW_SECONDS: z.coerce.number().int().min(1).default(3600),
+    EXPORT_SYNC_BUDGET_MS: z.coerce.number().int().min(1).default(8_000),
+    EXPORT_RETENTION_DAYS: z.coerce.number().int().min(1).default(180),
+    EXPORT_INACTIVE_USER_DAYS: z.coerce.number().int().min(1).default(180),
+    EXPORT_CLEANUP_CRON: z.string().default('0 3 * * 0'),
+    // Uploads: structural limits checked before the Khronos validator runs (MAX_UPLOAD_BYTES caps the file),
+    // the validator's own thread (keeps the event loop free), direct-to-storage PUT links, optimized variants.
+    UPLOAD_MAX_TRIANGLES: z.coerce.number().int().min(1).default(500_000),
+    UPLOAD_MAX_VERTICES: z.coerce.number().int().min(1).default(1_000_000),
+    UPLOAD_MAX_TEXTURE_SIZE: z.coerce.number().int().min(1).default(4_096),
+    UPLOAD_MAX_DATA_URI_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .default(16 * 1024 * 1024),
+    UPLOAD_VALIDATOR_THREAD: bool.default(true),
+    UPLOAD_DIRECT_EXPIRY_SECONDS: z.coerce.number().int().min(60).max(86_400).default(900),
+    OPTIMIZED_MAX_TEXTURE_SIZE: z.coerce.number().int().min(16).default(2_048),
   })
   .superRefine((c, ctx) => {
     if (c.ASSET_STORAGE_MODE !== 's3') return;

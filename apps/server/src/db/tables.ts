@@ -7,6 +7,8 @@ export interface Database {
   rate_limits: RateLimitsTable;
   asset_catalog: AssetCatalogTable;
   avatar_configs: AvatarConfigsTable;
+  pending_uploads: PendingUploadsTable;
+  exports: ExportsTable;
 }
 
 type CreatedAt = ColumnType<Date, Date | undefined, never>;
@@ -78,5 +80,43 @@ export interface AvatarConfigsTable {
   morphs: ColumnType<Record<string, unknown>, string | undefined, string>;
   glb_url: string | null;
   glb_generated_at: Date | null;
+  /** The object glb_url points at (migration 0004): reads sign a fresh URL from it. */
+  glb_key: string | null;
   updated_at: ColumnType<Date, Date | undefined, Date | RawNow>;
 }
+
+export interface ExportsTable {
+  id: Generated<string>;
+  user_id: string;
+  format: string;
+  quality: string;
+  mode: 'sync' | 'async';
+  status: 'pending' | 'processing' | 'completed' | 'failed';
+  storage_key: string | null;
+  // bigint arrives from pg as a string, as asset_catalog.file_size does.
+  bytes: ColumnType<string | null, number | null | undefined, number | null>;
+  duration_ms: number | null;
+  triangles: number | null;
+  error_code: string | null;
+  request_id: string | null;
+  attempts: Generated<number>;
+  created_at: CreatedAt;
+  started_at: Date | null;
+  completed_at: Date | null;
+  expires_at: Date;
+}
+export type ExportRow = Selectable<ExportsTable>;
+export type NewExportRow = Insertable<ExportsTable>;
+
+/** Objects written ahead of their catalog row (migration 0003); see the migration for the lifecycle. */
+export interface PendingUploadsTable {
+  id: Generated<string>;
+  kind: 'direct' | 'store';
+  storage_key: string;
+  created_by: string | null;
+  expected_size: ColumnType<string | null, number | null | undefined, number | null>;
+  filename: string | null;
+  expires_at: Date;
+  created_at: CreatedAt;
+}
+export type PendingUploadRow = Selectable<PendingUploadsTable>;

@@ -1,22 +1,25 @@
 import type { RequestHandler } from 'express';
 import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 
-/** One registry per app instance (tests build several apps in one process). */
-export function createMetrics() {
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
+/**
+ * One registry per app instance (tests build several apps in one process). `include`: registries of
+ * process-wide metrics (exports) that this app's `/metrics` shows too.
+ */
+export function createMetrics(options: { include?: Registry[] } = {}) {
+  const own = new Registry();
+  collectDefaultMetrics({ register: own });
   const requests = new Counter({
     name: 'http_requests_total',
     help: 'HTTP requests by method, route and status',
     labelNames: ['method', 'route', 'status'] as const,
-    registers: [registry],
+    registers: [own],
   });
   const duration = new Histogram({
     name: 'http_request_duration_seconds',
     help: 'HTTP request latency by method and route',
     labelNames: ['method', 'route'] as const,
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-    registers: [registry],
+    registers: [own],
   });
 
   // Label by the route pattern, never the raw URL: ids in paths would make labels unbounded.
@@ -37,5 +40,7 @@ export function createMetrics() {
     next();
   };
 
+  // Merged last: the merge copies the metrics registered so far (the ones above and the included ones).
+  const registry = options.include?.length ? Registry.merge([own, ...options.include]) : own;
   return { registry, middleware };
 }

@@ -1,3 +1,6 @@
+import { cleanupOldExportsHandler } from '../modules/exports/cleanup-old-exports.ts';
+import { exportJobHandler } from '../modules/exports/export.job.ts';
+import { processAssetJob } from '../modules/uploads/process-asset.job.ts';
 import type { Deps } from '../trpc/context.ts';
 import type { JobHandler, JobName } from './job-types.ts';
 
@@ -7,7 +10,16 @@ import type { JobHandler, JobName } from './job-types.ts';
  */
 type Handlers = { [N in JobName]?: (deps: Deps) => JobHandler<N> };
 
-export const jobHandlers: Handlers = {};
+export const jobHandlers: Handlers = {
+  'asset.process': processAssetJob,
+  'export.run': exportJobHandler,
+  'maintenance.cleanup': cleanupOldExportsHandler,
+};
+
+/** Cron schedules; pg-boss keeps one per job name, however many workers register it. */
+const jobSchedules = (deps: Deps): { [N in JobName]?: string } => ({
+  'maintenance.cleanup': deps.config.EXPORT_CLEANUP_CRON,
+});
 
 export async function startWorkers(deps: Deps): Promise<JobName[]> {
   const started: JobName[] = [];
@@ -16,6 +28,9 @@ export async function startWorkers(deps: Deps): Promise<JobName[]> {
     if (!factory) continue;
     await deps.jobs.work(name, factory(deps));
     started.push(name);
+  }
+  for (const [name, cron] of Object.entries(jobSchedules(deps)) as [JobName, string][]) {
+    await deps.jobs.schedule(name, cron);
   }
   return started;
 }

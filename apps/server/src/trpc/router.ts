@@ -1,5 +1,8 @@
 import { authRouter } from '../modules/auth/auth.router.ts';
+import { avatarsRouter } from '../modules/avatars/avatars.router.ts';
 import { catalogRouter } from '../modules/catalog/catalog.router.ts';
+import { exportsRouter } from '../modules/exports/exports.router.ts';
+import { uploadsRouter } from '../modules/uploads/uploads.router.ts';
 import { usersRouter } from '../modules/users/users.router.ts';
 import { router } from './trpc.ts';
 
@@ -7,6 +10,9 @@ export const appRouter = router({
   auth: authRouter,
   users: usersRouter,
   catalog: catalogRouter,
+  avatars: avatarsRouter,
+  exports: exportsRouter,
+  uploads: uploadsRouter,
 });
 
 /** The type the web app imports (types only) for its end-to-end typed client. */

@@ -1,13 +1,12 @@
 import { CSRF_COOKIE, CSRF_HEADER } from '@avatar/contracts/constants';
 import type { AppRouter } from '@avatar/server/router';
 import { createTRPCClient, httpBatchLink } from '@trpc/client';
+import { readCookie } from './cookies.ts';
 
-function readCookie(name: string): string | undefined {
-  for (const pair of document.cookie.split(';')) {
-    const at = pair.indexOf('=');
-    if (at > 0 && pair.slice(0, at).trim() === name) return decodeURIComponent(pair.slice(at + 1).trim());
-  }
-  return undefined;
+/** The headers every cookie-authenticated mutation needs (double-submit CSRF); empty when logged out. */
+export function csrfHeaders(): Record<string, string> {
+  const token = readCookie(CSRF_COOKIE);
+  return token ? { [CSRF_HEADER]: token } : {};
 }
 
 /**
@@ -20,10 +19,7 @@ export const api = createTRPCClient<AppRouter>({
       url: '/trpc',
       // Read on every request: the cookie appears at login and goes at logout. The server checks it on
       // cookie-authenticated mutations (double-submit CSRF).
-      headers() {
-        const token = readCookie(CSRF_COOKIE);
-        return token ? { [CSRF_HEADER]: token } : {};
-      },
+      headers: csrfHeaders,
       fetch: (url, init) => fetch(url, { ...(init as RequestInit), credentials: 'include' }),
     }),
   ],

@@ -1,20 +1,20 @@
-import { ArcRotateCamera } from '@babylonjs/core/Cameras/arcRotateCamera';
-import { Engine } from '@babylonjs/core/Engines/engine';
-import { DirectionalLight } from '@babylonjs/core/Lights/directionalLight';
-import { HemisphericLight } from '@babylonjs/core/Lights/hemisphericLight';
-import { SceneLoaderFlags } from '@babylonjs/core/Loading/sceneLoaderFlags';
+import type { Engine } from '@babylonjs/core/Engines/engine';
+import { ImageProcessingConfiguration } from '@babylonjs/core/Materials/imageProcessingConfiguration';
 import { StandardMaterial } from '@babylonjs/core/Materials/standardMaterial';
-import { Color3, Color4 } from '@babylonjs/core/Maths/math.color';
+import { Color3 } from '@babylonjs/core/Maths/math.color';
 import { Vector3 } from '@babylonjs/core/Maths/math.vector';
 import { CreateGround } from '@babylonjs/core/Meshes/Builders/groundBuilder';
 import type { TransformNode } from '@babylonjs/core/Meshes/transformNode';
 import { Scene } from '@babylonjs/core/scene';
-import { createDefaultAvatar } from './default-avatar.ts';
 import { palette } from './palette.ts';
+import { SceneBuilder } from './scene-builder.ts';
 
 export interface SceneHandle {
   engine: Engine;
   scene: Scene;
+  /** The shared scene code (models, colors, poses, framing), as the render page uses it. */
+  builder: SceneBuilder;
+  /** Root of the built-in avatar shown until a model is loaded. */
   avatar: TransformNode;
   dispose: () => void;
 }
@@ -24,43 +24,37 @@ export interface CreateSceneOptions {
   onFirstFrame?: () => void;
 }
 
-/** Builds the engine and the default scene on a canvas and starts rendering until `dispose()`. */
+/** Builds the editor's scene on a canvas (studio, floor, orbit camera) and renders until `dispose()`. */
 export function createScene(canvas: HTMLCanvasElement, options: CreateSceneOptions = {}): SceneHandle {
-  // The default loading screen fetches its logo from Babylon's CDN and covers the canvas; never show it.
-  SceneLoaderFlags.ShowLoadingScreen = false;
-  // preserveDrawingBuffer: tests and the PNG export read the canvas pixels after the frame is presented.
-  const engine = new Engine(canvas, true, { preserveDrawingBuffer: true, stencil: true }, true);
-  const scene = new Scene(engine);
-  const background = Color3.FromHexString(palette.background);
-  scene.clearColor = Color4.FromColor3(background, 1);
+  const builder = new SceneBuilder(canvas);
+  const { engine, scene, camera } = builder;
+  builder.setBackground(palette.background);
   // Fog in the backdrop color melts the ground's far edge into the background: no hard horizon line.
+  const background = Color3.FromHexString(palette.background);
   scene.fogMode = Scene.FOGMODE_EXP2;
   scene.fogDensity = 0.09;
   scene.fogColor = background;
 
   // Target first, then the angles: the camera keeps them relative to the target.
-  const camera = new ArcRotateCamera('camera', 0, 0, 3.6, new Vector3(0, 0.85, 0), scene);
+  camera.setTarget(new Vector3(0, 0.85, 0));
   camera.alpha = -Math.PI / 2 + 0.35;
   camera.beta = Math.PI / 2.35;
+  camera.radius = 3.6;
   camera.lowerRadiusLimit = 2;
   camera.upperRadiusLimit = 10;
   camera.upperBetaLimit = Math.PI / 2 - 0.05;
   camera.wheelDeltaPercentage = 0.01;
   camera.attachControl(true);
 
-  const sky = new HemisphericLight('sky', new Vector3(0, 1, 0), scene);
-  sky.intensity = 0.75;
-  sky.groundColor = new Color3(0.25, 0.25, 0.3);
-  const sun = new DirectionalLight('sun', new Vector3(-0.6, -1, 0.8), scene);
-  sun.intensity = 0.7;
-
   const ground = CreateGround('ground', { width: 40, height: 40 }, scene);
   const groundMaterial = new StandardMaterial('ground', scene);
   groundMaterial.diffuseColor = Color3.FromHexString(palette.ground);
   groundMaterial.specularColor = Color3.Black();
+  // Not tone mapped: the fogged far edge must come out exactly in the (untouched) background color.
+  groundMaterial.imageProcessingConfiguration = new ImageProcessingConfiguration();
   ground.material = groundMaterial;
 
-  const avatar = createDefaultAvatar(scene);
+  const avatar = builder.showBuiltIn();
 
   let disposed = false;
   scene.executeWhenReady(() => {
@@ -75,14 +69,14 @@ export function createScene(canvas: HTMLCanvasElement, options: CreateSceneOptio
   return {
     engine,
     scene,
-    avatar,
+    builder,
+    avatar: avatar.root!,
     dispose() {
       if (disposed) return;
       disposed = true;
       resize.disconnect();
       engine.stopRenderLoop();
-      scene.dispose();
-      engine.dispose();
+      builder.dispose();
     },
   };
 }

@@ -1,9 +1,13 @@
 import type { Migration } from 'kysely';
 import * as m0001 from './2026_11_22_0001_users_sessions.ts';
 import * as m0002 from './2026_11_22_0002_asset_catalog.ts';
+import * as m0003 from './2026_11_22_0003_uploads.ts';
+import * as m0004 from './2026_11_22_0004_exports.ts';
 
 /** Every migration, by name; names sort in the order they run. Add new ones at the end. */
 export const migrations: Record<string, Migration> = {
   '2026_11_22_0001_users_sessions': m0001,
   '2026_11_22_0002_asset_catalog': m0002,
+  '2026_11_22_0003_uploads': m0003,
+  '2026_11_22_0004_exports': m0004,
 };

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { buffer } from 'node:stream/consumers';
 import type { Asset, CreateAssetInput, CreateVersionInput } from '@avatar/contracts';
-import type { NewAssetRow } from '../../db/tables.ts';
+import type { Transaction } from 'kysely';
+import type { AssetRow, Database, NewAssetRow } from '../../db/tables.ts';
 import { AppError } from '../../http/errors.ts';
+import type { JobQueue } from '../../jobs/job-queue.ts';
 import { assetKey } from '../../storage/keys.ts';
 import { analyzeGlb } from '../uploads/analyze-glb.ts';
 import { toAsset } from './catalog.mapper.ts';
@@ -21,6 +23,13 @@ const versionConflict = (key: string, wanted: string, latest: string) =>
     `Version ${wanted} of "${key}" is not newer than its latest version ${latest}; reload and try again`,
   );
 
+/** Steps of a caller's own that must commit or roll back with the row (an upload queues its job there). */
+export interface InsertHooks {
+  /** Runs holding the key's lock, before the version check; throw to refuse. */
+  beforeInsert?: (trx: Transaction<Database>) => Promise<void>;
+  afterInsert?: (trx: Transaction<Database>, row: AssetRow) => Promise<void>;
+}
+
 /**
  * Inserts a catalog row for an object already written under `storageKey`, in one transaction that holds
  * the key's lock, so two publishers of one version cannot both win. If the insert fails, the object is
@@ -30,23 +39,27 @@ export async function insertVersionRow(
   deps: CatalogDeps,
   row: Omit<NewAssetRow, 'version' | 'version_major' | 'version_minor' | 'version_patch'>,
   next: Version,
+  hooks: InsertHooks = {},
 ) {
   try {
     return await deps.db.transaction().execute(async (trx) => {
       await repo.lockKey(trx, row.key);
+      await hooks.beforeInsert?.(trx);
       const latestRow = await repo.latestVersion(trx, row.key);
       const latest = latestRow ? parseVersion(latestRow.version) : null;
       if (latest && compareVersions(next, latest) <= 0) {
         throw versionConflict(row.key, formatVersion(next), formatVersion(latest));
       }
       const [major, minor, patch] = next;
-      return repo.insertAsset(trx, {
+      const inserted = await repo.insertAsset(trx, {
         ...row,
         version: formatVersion(next),
         version_major: major,
         version_minor: minor,
         version_patch: patch,
       });
+      await hooks.afterInsert?.(trx, inserted);
+      return inserted;
     });
   } catch (error) {
     await deps.storage.delete(row.storage_key).catch(() => {});
@@ -107,12 +120,19 @@ export async function create(deps: PublishDeps, uploadedBy: string, input: Creat
 
 /** `POST /resources/catalog/:id/version`: the next version of an asset, as a copy of the one named. */
 export async function createVersion(
-  deps: CatalogDeps,
+  deps: CatalogDeps & { jobs?: JobQueue },
   uploadedBy: string,
   input: CreateVersionInput,
 ): Promise<Asset> {
   const source = await repo.findAsset(deps.db, input.id);
   if (!source) throw assetNotFound();
+  // Optimized variants are files of their own version (uploads.process-asset): a copy of an uploaded
+  // asset gets its own through the same job, queued with the row.
+  const { jobs } = deps;
+  const sourceMeta = source.metadata as { variants?: unknown } | null;
+  const reprocess =
+    jobs !== undefined && (source.status === 'processing' || sourceMeta?.variants !== undefined);
+  const { variants: _variants, ...copiedMeta } = sourceMeta ?? {};
   // Relative to the version the admin was looking at: two admins bumping the same version collide (409).
   const next = input.version
     ? parseVersion(input.version)
@@ -139,11 +159,21 @@ export async function createVersion(
       sha256: source.sha256,
       storage_key: storageKey,
       thumbnail_key: source.thumbnail_key,
-      metadata: source.metadata === null ? null : JSON.stringify(source.metadata),
-      status: source.status === 'processing' || source.status === 'failed' ? source.status : 'active',
+      metadata: source.metadata === null ? null : JSON.stringify(reprocess ? copiedMeta : source.metadata),
+      status: reprocess
+        ? 'processing'
+        : source.status === 'processing' || source.status === 'failed'
+          ? source.status
+          : 'active',
       uploaded_by: uploadedBy,
     },
     next,
+    reprocess
+      ? {
+          afterInsert: async (trx, inserted) =>
+            void (await jobs.send('asset.process', { assetId: inserted.id }, { trx })),
+        }
+      : {},
   );
   return toAsset(deps.storage, row);
 }

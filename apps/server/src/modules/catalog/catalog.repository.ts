@@ -1,5 +1,6 @@
 import type { AssetStatus, AssetType } from '@avatar/contracts';
 import { type ExpressionBuilder, type SelectQueryBuilder, sql, type Transaction } from 'kysely';
+import { jsonArrayFrom } from 'kysely/helpers/postgres';
 import type { Db } from '../../db/database.ts';
 import type { AssetRow, Database, NewAssetRow } from '../../db/tables.ts';
 
@@ -96,7 +97,11 @@ export function listAssets(db: Db, f: CatalogFilter, sort: ListSort, limit: numb
 
 const matches = (tsquery: string) => sql<boolean>`search_vector @@ to_tsquery('simple', ${tsquery})`;
 
-/** Ranked matches; ranks are compared as text-exact `real`s so the keyset is stable across pages. */
+/**
+ * Ranked matches; ranks are compared as text-exact `real`s so the keyset is stable across pages.
+ * The inner query ranks every match but reads only ids: computing the summary columns (the triangle
+ * count parses each row's metadata) for every match cost more than the ranking on a broad query.
+ */
 export function searchAssets(
   db: Db,
   tsquery: string,
@@ -105,43 +110,60 @@ export function searchAssets(
   after?: { rank: string; id: string },
 ) {
   const rank = sql<number>`ts_rank(search_vector, to_tsquery('simple', ${tsquery}))`;
-  let q = filtered(selectSummary(db), f).where(matches(tsquery));
+  let page = filtered(db.selectFrom('asset_catalog'), f).where(matches(tsquery));
   if (after) {
-    q = q.where(
+    page = page.where(
       sql<boolean>`(${rank} < ${after.rank}::real or (${rank} = ${after.rank}::real and id > ${after.id}::uuid))`,
     );
   }
-  return q
+  return selectSummary(db)
+    .where('id', 'in', page.select('id').orderBy(rank, 'desc').orderBy('id').limit(limit))
     .select(sql<string>`${rank}::text`.as('rank'))
     .orderBy(rank, 'desc')
     .orderBy('id')
-    .limit(limit)
     .execute();
 }
 
+/**
+ * Counts by type, category and tag (top 25, most frequent first, ties by name) from one scan of the
+ * matches, in one round trip: three queries each visited every matching row of a broad search.
+ */
 export async function facets(db: Db, tsquery: string, f: CatalogFilter) {
-  const base = () => filtered(db.selectFrom('asset_catalog'), f).where(matches(tsquery));
   const count = sql<number>`count(*)::int`;
-  const [type, category, tag] = await Promise.all([
-    base()
-      .select(['asset_type as value', count.as('count')])
-      .groupBy('asset_type')
-      .orderBy('count', 'desc')
-      .execute(),
-    base()
-      .select(['category as value', count.as('count')])
-      .groupBy('category')
-      .orderBy('count', 'desc')
-      .execute(),
-    base()
-      .select([sql<string>`unnest(tags)`.as('value'), count.as('count')])
-      .groupBy('value')
-      .orderBy('count', 'desc')
-      .orderBy('value')
-      .limit(25)
-      .execute(),
-  ]);
-  return { type, category, tag };
+  return db
+    .with('matched', (qc) =>
+      filtered(qc.selectFrom('asset_catalog'), f)
+        .where(matches(tsquery))
+        .select(['asset_type', 'category', 'tags']),
+    )
+    .selectNoFrom((eb) => [
+      jsonArrayFrom(
+        eb
+          .selectFrom('matched')
+          .select(['asset_type as value', count.as('count')])
+          .groupBy('asset_type')
+          .orderBy('count', 'desc')
+          .orderBy('value'),
+      ).as('type'),
+      jsonArrayFrom(
+        eb
+          .selectFrom('matched')
+          .select(['category as value', count.as('count')])
+          .groupBy('category')
+          .orderBy('count', 'desc')
+          .orderBy('value'),
+      ).as('category'),
+      jsonArrayFrom(
+        eb
+          .selectFrom('matched')
+          .select([sql<string>`unnest(tags)`.as('value'), count.as('count')])
+          .groupBy('value')
+          .orderBy('count', 'desc')
+          .orderBy('value')
+          .limit(25),
+      ).as('tag'),
+    ])
+    .executeTakeFirstOrThrow();
 }
 
 export function findAsset(db: Db | Transaction<Database>, id: string): Promise<AssetRow | undefined> {

@@ -131,7 +131,8 @@ export async function search(
   };
 }
 
-async function visibleRow(deps: CatalogDeps, viewer: Viewer, id: string): Promise<AssetRow> {
+/** The row behind `get`, for modules that serve its files; same visibility rules. */
+export async function visibleRow(deps: CatalogDeps, viewer: Viewer, id: string): Promise<AssetRow> {
   const row = await repo.findAsset(deps.db, id);
   if (!row || !visibleById(viewer, row.status)) throw assetNotFound();
   return row;

@@ -1,0 +1,183 @@
+import { createRequire } from 'node:module';
+import { buffer } from 'node:stream/consumers';
+import {
+  type AvatarPart,
+  buildFallbackAvatar,
+  composeAvatar,
+  type ExportConverter,
+  isAssetCoreError,
+  QUALITY_PRESETS,
+  readGlb,
+  reduceToQuality,
+  type SocketSelector,
+  validateGlb,
+} from '@avatar/asset-core';
+import type { AvatarSlot, ExportFormat, ExportQuality } from '@avatar/contracts';
+import type { Document } from '@gltf-transform/core';
+import { MeshoptDecoder, MeshoptSimplifier } from 'meshoptimizer';
+import type { Logger } from 'pino';
+import sharp from 'sharp';
+import type { AssetRow } from '../../db/tables.ts';
+import type { AssetStorage } from '../../storage/storage.types.ts';
+import { isStorageError } from '../../storage/storage-error.ts';
+import type { AvatarForExport } from '../avatars/avatars.service.ts';
+import { ExportAborted, ExportFailure, throwIfAborted } from './export-failure.ts';
+
+/**
+ * Where a part that is not skinned to the base's skeleton goes, tried in order. Shoes have no single
+ * socket (two feet): they stay at the origin, where the feet stand.
+ */
+const SOCKETS: Record<Exclude<AvatarSlot, 'accessories'>, SocketSelector[]> = {
+  hair: [{ role: 'head' }, { role: 'neck' }],
+  top: [{ role: 'chest' }, { role: 'spine' }, { role: 'hips' }],
+  bottom: [{ role: 'hips' }],
+  shoes: [],
+};
+const ACCESSORY_SOCKETS: Record<string, SocketSelector[]> = {
+  headwear: [{ role: 'head' }],
+  eyewear: [{ role: 'head' }],
+  jewelry: [{ role: 'neck' }, { role: 'chest' }],
+  back: [{ role: 'chest' }, { role: 'spine' }],
+  handheld: [{ role: 'hand', side: 'right' }, { role: 'hand' }],
+};
+
+// A variant the upload pipeline made for a quality sits beside the original, as `{key}.{quality}.glb`.
+const VARIANTS: Record<ExportQuality, ExportQuality[]> = {
+  low: ['low', 'medium'],
+  medium: ['medium'],
+  high: [],
+};
+
+const requireFromHere = createRequire(import.meta.url);
+let draco: Promise<unknown> | null = null;
+/** Loaded on first use: most assets are not Draco-compressed, and the decoder is 1 MB of WASM. */
+function dracoDecoder(): Promise<unknown> {
+  draco ??= (
+    requireFromHere('draco3dgltf') as { createDecoderModule(): Promise<unknown> }
+  ).createDecoderModule();
+  return draco;
+}
+
+async function read(bytes: Uint8Array): Promise<Document> {
+  await MeshoptDecoder.ready;
+  const dependencies: Record<string, unknown> = { 'meshopt.decoder': MeshoptDecoder };
+  try {
+    return await readGlb(bytes, { dependencies });
+  } catch (error) {
+    if (!isAssetCoreError(error) || error.code !== 'GLB_DECODER_MISSING') throw error;
+    return readGlb(bytes, { dependencies: { ...dependencies, 'draco3d.decoder': await dracoDecoder() } });
+  }
+}
+
+/**
+ * The asset's document for a quality: its variant when the upload pipeline made one, else the original.
+ * An object gone missing or unreadable leaves the asset out (null) rather than failing the export.
+ */
+async function loadAsset(storage: AssetStorage, row: AssetRow, quality: ExportQuality, log: Logger) {
+  const base = row.storage_key.replace(/\.glb$/, '');
+  const keys = [
+    ...(row.storage_key.endsWith('.glb') ? VARIANTS[quality].map((q) => `${base}.${q}.glb`) : []),
+    row.storage_key,
+  ];
+  for (const key of keys) {
+    let bytes: Uint8Array;
+    try {
+      // A copy of its own: a small Buffer may sit inside Node's shared pool, and image readers walk
+      // to the end of the underlying ArrayBuffer.
+      bytes = new Uint8Array(await buffer((await storage.get(key)).stream));
+    } catch (error) {
+      if (isStorageError(error, 'NOT_FOUND')) continue;
+      throw new ExportFailure('STORAGE_UNAVAILABLE', true, { cause: error });
+    }
+    try {
+      return await read(bytes);
+    } catch (error) {
+      if (!isAssetCoreError(error)) throw error;
+      log.warn({ err: error, assetId: row.id, key }, 'export skipped an unreadable asset');
+      return null;
+    }
+  }
+  log.warn({ assetId: row.id, key: row.storage_key }, 'export skipped an asset whose file is missing');
+  return null;
+}
+
+function socketsFor(slot: AvatarSlot, row: AssetRow): SocketSelector[] {
+  if (slot !== 'accessories') return SOCKETS[slot];
+  return ACCESSORY_SOCKETS[row.category] ?? [{ role: 'head' }];
+}
+
+export interface ComposeExportInput {
+  avatar: AvatarForExport;
+  format: ExportFormat;
+  quality: ExportQuality;
+  converter: ExportConverter;
+  signal?: AbortSignal;
+}
+
+export interface ComposedExport {
+  bytes: Uint8Array;
+  triangles: number;
+}
+
+/** The avatar as one file: load, compose onto sockets or the skeleton, colour, morph, reduce, convert. */
+export async function composeExport(
+  deps: { storage: AssetStorage; logger: Logger },
+  input: ComposeExportInput,
+): Promise<ComposedExport> {
+  const { avatar, quality, signal } = input;
+  const log = deps.logger;
+  const [model, ...parts] = await Promise.all([
+    avatar.model ? loadAsset(deps.storage, avatar.model, quality, log) : null,
+    ...avatar.parts.map((p) => loadAsset(deps.storage, p.row, quality, log)),
+  ]);
+  throwIfAborted(signal);
+  const document = model ?? buildFallbackAvatar();
+  const partsIn: AvatarPart[] = avatar.parts.flatMap((p, i) =>
+    parts[i] ? [{ slot: p.slot, document: parts[i], socket: socketsFor(p.slot, p.row) }] : [],
+  );
+  let triangles: number;
+  try {
+    await composeAvatar(document, { parts: partsIn, colors: avatar.colors, morphs: avatar.morphs });
+    throwIfAborted(signal);
+    const reduced = await reduceToQuality(document, {
+      ...QUALITY_PRESETS[quality],
+      simplifier: MeshoptSimplifier,
+      encoder: sharp,
+    });
+    triangles = reduced.trianglesAfter;
+  } catch (error) {
+    if (error instanceof ExportAborted) throw error;
+    throw new ExportFailure('COMPOSE_FAILED', false, { cause: error });
+  }
+  throwIfAborted(signal);
+  const bytes = await input.converter.convert(document, { signal });
+  if (input.format === 'glb') await assertValidGlb(bytes);
+  return { bytes, triangles };
+}
+
+// Only the Khronos verdict matters here: the limits are for uploads, and a composed avatar may pass them.
+const NO_LIMITS = {
+  maxBytes: Number.POSITIVE_INFINITY,
+  maxTriangles: Number.POSITIVE_INFINITY,
+  maxVertices: Number.POSITIVE_INFINITY,
+  maxNodes: Number.POSITIVE_INFINITY,
+  maxMeshes: Number.POSITIVE_INFINITY,
+  maxMaterials: Number.POSITIVE_INFINITY,
+  maxTextures: Number.POSITIVE_INFINITY,
+  maxTextureDimension: Number.POSITIVE_INFINITY,
+  maxSkins: Number.POSITIVE_INFINITY,
+  maxJoints: Number.POSITIVE_INFINITY,
+  maxAnimations: Number.POSITIVE_INFINITY,
+  maxMorphTargets: Number.POSITIVE_INFINITY,
+  maxIssues: 20,
+};
+
+/** Never hand out a GLB the Khronos validator rejects. */
+async function assertValidGlb(bytes: Uint8Array): Promise<void> {
+  const report = await validateGlb(bytes, NO_LIMITS);
+  if (!report.valid) {
+    throw new ExportFailure('COMPOSE_FAILED', false, {
+      cause: new Error(JSON.stringify(report.errors.slice(0, 5))),
+    });
+  }
+}

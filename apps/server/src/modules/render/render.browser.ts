@@ -1,0 +1,100 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
+
+/** Headless, no GPU (SwiftShader renders WebGL2), nothing fetched or updated in the background. */
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/** One Chromium with a throw-away profile directory, removed when the browser closes or dies. */
+export interface RenderBrowser {
+  context: BrowserContext;
+  userDataDir: string;
+  closed: boolean;
+}
+
+export const isAlive = (browser: RenderBrowser): boolean =>
+  !browser.closed && browser.context.browser()?.isConnected() !== false;
+
+/** Starts Chromium; `onClose` runs when it closes for any reason (closed, crashed, killed). */
+export async function launchRenderBrowser(
+  chromiumPath: string,
+  timeoutMs: number,
+  onClose: (context: BrowserContext) => void,
+): Promise<RenderBrowser> {
+  const userDataDir = await mkdtemp(path.join(tmpdir(), 'avatar-render-'));
+  try {
+    const context = await chromium.launchPersistentContext(userDataDir, {
+      executablePath: chromiumPath,
+      headless: true,
+      args: CHROMIUM_ARGS,
+      viewport: { width: 512, height: 512 },
+      deviceScaleFactor: 1,
+      timeout: timeoutMs,
+    });
+    // The profile opens with a blank tab that no job uses.
+    for (const blank of context.pages()) await blank.close().catch(() => {});
+    const browser: RenderBrowser = { context, userDataDir, closed: false };
+    context.on('close', () => {
+      browser.closed = true;
+      onClose(context);
+      void rm(userDataDir, { recursive: true, force: true }).catch(() => {});
+    });
+    return browser;
+  } catch (error) {
+    await rm(userDataDir, { recursive: true, force: true }).catch(() => {});
+    throw error;
+  }
+}
+
+/** Closes the browser (giving up waiting after 5 s) and removes its profile directory. */
+export async function closeRenderBrowser(browser: RenderBrowser): Promise<void> {
+  browser.closed = true;
+  await Promise.race([browser.context.close().catch(() => {}), sleep(5_000)]);
+  await rm(browser.userDataDir, { recursive: true, force: true }).catch(() => {});
+}
+
+export interface RenderPageHooks {
+  /** The page crashed or closed. */
+  onGone: (page: Page) => void;
+  onError: (error: Error) => void;
+}
+
+/** Opens the render page and waits until it says it is ready (`window.__renderReady`). */
+export async function openRenderPage(
+  browser: RenderBrowser,
+  url: string,
+  timeoutMs: number,
+  hooks: RenderPageHooks,
+): Promise<Page> {
+  const page = await browser.context.newPage();
+  try {
+    page.on('crash', () => hooks.onGone(page));
+    page.on('close', () => hooks.onGone(page));
+    page.on('pageerror', hooks.onError);
+    const response = await page.goto(url, { timeout: timeoutMs });
+    if (!response?.ok()) throw new Error(`GET ${url} answered ${response?.status() ?? 'nothing'}`);
+    await page.waitForFunction(
+      () => (globalThis as unknown as { __renderReady?: boolean }).__renderReady === true,
+      undefined,
+      { timeout: timeoutMs },
+    );
+    return page;
+  } catch (error) {
+    page.close().catch(() => {});
+    throw error;
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}

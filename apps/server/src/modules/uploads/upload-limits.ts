@@ -1,0 +1,21 @@
+import type { ValidateGlbOptions } from '@avatar/asset-core';
+import type { Config } from '../../config/config.ts';
+
+export interface UploadLimits extends Partial<ValidateGlbOptions> {
+  maxBytes: number;
+  maxTriangles: number;
+  maxVertices: number;
+  maxTextureDimension: number;
+  maxDataUriBytes: number;
+}
+
+/** The structural limits every uploaded asset must stay within; the rest keep asset-core's defaults. */
+export function uploadLimits(config: Config): UploadLimits {
+  return {
+    maxBytes: config.MAX_UPLOAD_BYTES,
+    maxTriangles: config.UPLOAD_MAX_TRIANGLES,
+    maxVertices: config.UPLOAD_MAX_VERTICES,
+    maxTextureDimension: config.UPLOAD_MAX_TEXTURE_SIZE,
+    maxDataUriBytes: config.UPLOAD_MAX_DATA_URI_BYTES,
+  };
+}

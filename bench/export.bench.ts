@@ -1,0 +1,270 @@
+import { execFile } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { parseConfig } from '../apps/server/src/config/config.ts';
+import { createDatabase } from '../apps/server/src/db/database.ts';
+import { startEmbeddedPostgres } from '../apps/server/src/db/embedded-postgres.ts';
+import { migrateToLatest } from '../apps/server/src/db/migrate.ts';
+import { createLogger } from '../apps/server/src/http/logger.ts';
+import * as auth from '../apps/server/src/modules/auth/auth.service.ts';
+import * as avatars from '../apps/server/src/modules/avatars/avatars.service.ts';
+import { composeExport } from '../apps/server/src/modules/exports/compose-export.ts';
+import { converterFor } from '../apps/server/src/modules/exports/converters.ts';
+import { storageFromConfig } from '../apps/server/src/storage/from-config.ts';
+import { QUALITY_PRESETS } from '../packages/asset-core/src/index.ts';
+import type { BenchContext, Benchmark } from './benchmark.ts';
+import { createTeardown, freePort, signIn } from './harness.ts';
+import { startServerProcess } from './server-process.ts';
+
+const FIXTURES = new URL('../../shared/fixtures/glb/', import.meta.url);
+const GLTF_TRANSFORM_CLI = new URL('../apps/server/node_modules/.bin/gltf-transform', import.meta.url)
+  .pathname;
+const QUALITIES = ['low', 'medium', 'high'] as const;
+type Quality = (typeof QUALITIES)[number];
+
+/** Fox (skinned, 23 joints) with Box hair at its head bone, the knight as a top and a Box hat. */
+const AVATAR = {
+  base: { fixture: 'Fox', type: 'base_model', category: 'creature' },
+  parts: [
+    { slot: 'hair', fixture: 'Box', type: 'hair', category: 'short' },
+    { slot: 'top', fixture: 'chr_knight', type: 'top', category: 'fantasy' },
+    { slot: 'accessory', fixture: 'Box', type: 'accessory', category: 'headwear' },
+  ],
+} as const;
+
+interface Options {
+  /** Measured runs per figure, after `warmup` runs whose timings are thrown away. */
+  runs: number;
+  warmup: number;
+}
+const DEFAULTS: Options = { runs: 20, warmup: 3 };
+const QUICK: Options = { runs: 4, warmup: 1 };
+
+const TARGETS = { syncMedianMs: 1_000, asyncMedianMs: 3_000 };
+
+function stats(values: number[]) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (p: number) =>
+    sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)] ?? Number.NaN;
+  return { median: at(0.5), p95: at(0.95), min: sorted[0] ?? Number.NaN, n: sorted.length };
+}
+const ms = (n: number) => `${Math.round(n)} ms`;
+const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
+
+async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
+  const started = performance.now();
+  const value = await fn();
+  return { ms: performance.now() - started, value };
+}
+
+async function repeat<T>(options: Options, fn: () => Promise<T>) {
+  for (let i = 0; i < options.warmup; i++) await fn();
+  const runs: Array<{ ms: number; value: T }> = [];
+  for (let i = 0; i < options.runs; i++) runs.push(await timed(fn));
+  return runs;
+}
+
+export async function runExportBench(
+  { quick, log }: BenchContext,
+  options: Options = quick ? QUICK : DEFAULTS,
+): Promise<string> {
+  const teardown = createTeardown(log);
+  try {
+    const root = mkdtempSync(path.join(tmpdir(), 'avatar-export-bench-'));
+    teardown.defer('remove temp dir', () => rmSync(root, { recursive: true, force: true }));
+    log('starting embedded PostgreSQL');
+    const postgres = await startEmbeddedPostgres({
+      dataDir: path.join(root, 'pg'),
+      port: await freePort(),
+      persistent: false,
+    });
+    teardown.defer('stop PostgreSQL', () => postgres.stop());
+
+    const port = await freePort();
+    const origin = `http://127.0.0.1:${port}`;
+    const env: Record<string, string> = {
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'warn',
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      PUBLIC_URL: origin,
+      DATABASE_URL: postgres.url,
+      SESSION_SECRET: randomBytes(32).toString('hex'),
+      ASSET_STORAGE_MODE: 'local',
+      LOCAL_ASSETS_PATH: path.join(root, 'assets'),
+      // Every run is an export: the limit is for people, not for this benchmark.
+      EXPORT_RATE_LIMIT: '1000000',
+    };
+    const config = parseConfig(env);
+    const db = createDatabase({ url: config.DATABASE_URL, poolMax: 2 });
+    teardown.defer('close database pool', () => db.destroy());
+    await migrateToLatest(db);
+    const storage = storageFromConfig(config);
+    const logger = createLogger('warn');
+
+    log('seeding the avatar');
+    const password = 'bench-password-0123';
+    const player = await auth.createUser(
+      { config, db },
+      { email: 'exporter@bench.test', password, role: 'player' },
+    );
+    const seeded: Record<string, string> = {};
+    const files: string[] = [];
+    for (const asset of [AVATAR.base, ...AVATAR.parts]) {
+      const id = randomUUID();
+      const key = `assets/${asset.type}/${asset.category}/1.0.0/${id}.glb`;
+      const file = new URL(`${asset.fixture}.glb`, FIXTURES);
+      files.push(file.pathname);
+      const bytes = readFileSync(file);
+      await storage.put(key, bytes, { contentType: 'model/gltf-binary' });
+      await db
+        .insertInto('asset_catalog')
+        .values({
+          id,
+          asset_type: asset.type,
+          name: asset.fixture,
+          key: `bench/${asset.type}-${id.slice(0, 8)}`,
+          category: asset.category,
+          tags: [],
+          version: '1.0.0',
+          version_major: 1,
+          version_minor: 0,
+          version_patch: 0,
+          file_size: bytes.byteLength,
+          mime_type: 'model/gltf-binary',
+          sha256: randomBytes(32).toString('hex'),
+          storage_key: key,
+          status: 'active',
+        })
+        .execute();
+      seeded['slot' in asset ? asset.slot : 'base'] = id;
+    }
+
+    log('starting the server process (API and workers, as `make start` runs them)');
+    const server = await startServerProcess(env);
+    teardown.defer('stop server', () => server.stop());
+    const token = await signIn(origin, 'exporter@bench.test', password);
+    const call = async (method: string, route: string, body?: unknown) => {
+      const res = await fetch(`${origin}${route}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const json = (await res.json()) as Record<string, unknown>;
+      if (res.status !== 200) throw new Error(`${method} ${route}: ${res.status} ${JSON.stringify(json)}`);
+      return json;
+    };
+    await call('PUT', '/api/v1/character/config', {
+      modelAssetId: seeded.base,
+      parts: { hair: seeded.hair, top: seeded.top, accessories: [seeded.accessory] },
+      colors: { Material: '#cc6633' },
+    });
+
+    // 1. The pipeline alone, in this process: load from storage, compose, reduce, write, validate.
+    log('pipeline in-process');
+    const avatar = await avatars.loadForExport({ db, storage }, player.id);
+    const converter = converterFor('glb')!;
+    const pipeline: Record<Quality, ReturnType<typeof stats> & { bytes: number; triangles: number }> =
+      {} as never;
+    for (const quality of QUALITIES) {
+      const runs = await repeat(options, () =>
+        composeExport({ storage, logger }, { avatar, format: 'glb', quality, converter }),
+      );
+      const last = runs.at(-1)!.value;
+      pipeline[quality] = {
+        ...stats(runs.map((r) => r.ms)),
+        bytes: last.bytes.byteLength,
+        triangles: last.triangles,
+      };
+    }
+
+    // 2. Sync over HTTP: request to download URL, through the real server process.
+    log('sync exports over HTTP');
+    const sync: Record<Quality, ReturnType<typeof stats> & { serverMedian: number }> = {} as never;
+    for (const quality of QUALITIES) {
+      const runs = await repeat(options, () =>
+        call('POST', '/api/v1/avatar/export', { format: 'glb', quality }),
+      );
+      for (const run of runs) {
+        if (run.value.status !== 'completed')
+          throw new Error(`sync export ended ${String(run.value.status)}`);
+      }
+      sync[quality] = {
+        ...stats(runs.map((r) => r.ms)),
+        serverMedian: stats(runs.map((r) => Number(r.value.durationMs))).median,
+      };
+    }
+
+    // 3. Async end to end: request, queue, worker, completed, seen by a client polling every 20 ms.
+    log('async exports end to end');
+    const asyncRuns = await repeat(options, async () => {
+      const queued = await call('POST', '/api/v1/avatar/export', {
+        format: 'glb',
+        quality: 'medium',
+        async: true,
+      });
+      for (;;) {
+        const status = await call('GET', `/api/v1/avatar/export/status?id=${String(queued.id)}`);
+        if (status.status === 'completed') return status;
+        if (status.status === 'failed') throw new Error('async export failed');
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    });
+    const asyncStats = stats(asyncRuns.map((r) => r.ms));
+    const asyncRecorded = stats(
+      asyncRuns.map((r) => Date.parse(String(r.value.completedAt)) - Date.parse(String(r.value.createdAt))),
+    );
+
+    // 4. Reference: glTF-Transform's CLI merging the same four files (no sockets, colours, reduction or
+    // validation): what the plainest merge with the reference tool costs, start-up included.
+    log('reference: gltf-transform merge');
+    const merged = path.join(root, 'merged.glb');
+    const reference = await repeat({ runs: Math.min(options.runs, 5), warmup: 1 }, () =>
+      promisify(execFile)(GLTF_TRANSFORM_CLI, ['merge', ...files, merged]),
+    );
+    const referenceStats = stats(reference.map((r) => r.ms));
+    const referenceBytes = statSync(merged).size;
+
+    const verdict = (value: number, target: number) => (value < target ? 'PASS' : '**FAIL**');
+    const syncMedium = sync.medium.median;
+    return [
+      `## Export: a GLB of Fox + three parts${quick ? ' (BENCH_QUICK: smoke run, figures not meaningful)' : ''}`,
+      '',
+      `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}; embedded PostgreSQL, local-disk storage; the server in its own process (NODE_ENV=production, API and job workers together, pg-boss polling every 1 s).`,
+      `Avatar: Fox.glb (skinned, 23 joints, 3,552 triangles) with Box.glb as hair at the head bone, chr_knight.glb (1,460 triangles) as a top and Box.glb as a hat: 5,036 triangles, ${kb(files.reduce((sum, f) => sum + statSync(f).size, 0))} of input. ${options.runs} measured runs per figure after ${options.warmup} warm-up runs, one at a time.`,
+      '',
+      '| target | measured (median) | verdict |',
+      '| --- | --- | --- |',
+      `| sync GLB export (medium), request to answer with URL, < 1 s | ${ms(syncMedium)} | ${verdict(syncMedium, TARGETS.syncMedianMs)} |`,
+      `| async GLB export (medium), request to completed, < 3 s | ${ms(asyncStats.median)} | ${verdict(asyncStats.median, TARGETS.asyncMedianMs)} |`,
+      '',
+      '### Per quality preset',
+      '',
+      '| quality | budget | triangles out | GLB size | pipeline in-process (median / p95) | sync over HTTP (median / p95) | server-recorded duration (median) |',
+      '| --- | --- | --- | --- | --- | --- | --- |',
+      ...QUALITIES.map((q) => {
+        const preset = QUALITY_PRESETS[q];
+        const p = pipeline[q];
+        const s = sync[q];
+        return `| ${q} | ${preset.maxTriangles.toLocaleString('en')} tri, ${preset.maxTextureSize} px | ${p.triangles.toLocaleString('en')} | ${kb(p.bytes)} | ${ms(p.median)} / ${ms(p.p95)} | ${ms(s.median)} / ${ms(s.p95)} | ${ms(s.serverMedian)} |`;
+      }),
+      '',
+      '### Async, end to end (medium)',
+      '',
+      `Client-observed, request to first "completed" status (polling every 20 ms): median ${ms(asyncStats.median)}, p95 ${ms(asyncStats.p95)}, best ${ms(asyncStats.min)}.`,
+      `Server-recorded, created_at to completed_at: median ${ms(asyncRecorded.median)}, p95 ${ms(asyncRecorded.p95)}. Most of the gap to the sync figure is the queue's polling interval (a worker looks for jobs once a second).`,
+      '',
+      '### Reference tool, same run',
+      '',
+      `\`gltf-transform merge\` (glTF-Transform CLI 4.5.1) of the same four files into one GLB: median ${ms(referenceStats.median)} per run (a process each time, start-up included), ${kb(referenceBytes)} out (four scenes side by side, nothing attached, reduced or validated). Our sync export at medium quality took ${(syncMedium / referenceStats.median).toFixed(2)}× its time over HTTP, and ${(pipeline.medium.median / referenceStats.median).toFixed(2)}× in-process.`,
+      '',
+    ].join('\n');
+  } finally {
+    await teardown.run();
+  }
+}
+
+export const exportBenchmark: Benchmark = { name: 'export', run: (context) => runExportBench(context) };

@@ -1,0 +1,115 @@
+import { z } from 'zod';
+
+/** Every format the export dialog offers; `exportFormatInfo` says which ones the server can make yet. */
+export const exportFormats = ['glb', 'obj', 'fbx', 'svg', 'png', 'jpg'] as const;
+export const ExportFormat = z.enum(exportFormats);
+export type ExportFormat = z.infer<typeof ExportFormat>;
+
+export const exportFormatDescriptions: Record<ExportFormat, string> = {
+  glb: 'glTF Binary: the 3D model with materials, skeleton and animations in one file, for games and viewers.',
+  obj: 'Wavefront OBJ with an MTL material file: static geometry most 3D tools open.',
+  fbx: 'Autodesk FBX: the model with its skeleton, for Unity, Unreal and Blender.',
+  svg: 'A flat vector drawing of the avatar, for print and scalable graphics.',
+  png: 'A picture of the avatar with a transparent background.',
+  jpg: 'A picture of the avatar, small to share.',
+};
+
+export const exportQualities = ['low', 'medium', 'high'] as const;
+export const ExportQuality = z.enum(exportQualities);
+export type ExportQuality = z.infer<typeof ExportQuality>;
+
+export const exportStatuses = ['pending', 'processing', 'completed', 'failed'] as const;
+export const ExportStatus = z.enum(exportStatuses);
+export type ExportStatus = z.infer<typeof ExportStatus>;
+
+export const ExportMode = z.enum(['sync', 'async']);
+export type ExportMode = z.infer<typeof ExportMode>;
+
+/**
+ * Why an export failed, as a user may see it: the code for a client to branch on, with a fixed message
+ * (no internal ids, status codes or stack traces; the request id links it to the logs).
+ */
+export const exportErrorCodes = [
+  'COMPOSE_FAILED',
+  'STORAGE_UNAVAILABLE',
+  'CANCELLED',
+  'INTERRUPTED',
+  'INTERNAL',
+] as const;
+export const ExportErrorCode = z.enum(exportErrorCodes);
+export type ExportErrorCode = z.infer<typeof ExportErrorCode>;
+
+export const exportErrorMessages: Record<ExportErrorCode, string> = {
+  COMPOSE_FAILED:
+    'Your avatar could not be put together in this format. Try another quality or other parts, or try again later.',
+  STORAGE_UNAVAILABLE: 'We could not save your export just now. Please try again in a few minutes.',
+  CANCELLED: 'The export stopped because the connection closed before it was ready.',
+  INTERRUPTED: 'The export was interrupted. Please start it again.',
+  INTERNAL: 'Something went wrong while exporting. Please try again.',
+};
+
+export const CreateExportInput = z.object({
+  format: ExportFormat,
+  quality: ExportQuality.default('medium'),
+  /** True: queue it and follow it by id. False: wait for the file (within a time budget). */
+  async: z.boolean().default(false),
+});
+export type CreateExportInput = z.infer<typeof CreateExportInput>;
+
+export const ExportIdInput = z.object({ id: z.uuid('Export ids are UUIDs') });
+
+export const Export = z.object({
+  id: z.uuid(),
+  format: ExportFormat,
+  quality: ExportQuality,
+  /** `async` also for a sync request that ran past its time budget and was handed to the queue. */
+  mode: ExportMode,
+  status: ExportStatus,
+  /** When completed: a URL to download the file from (it expires; ask for the status again for a new one). */
+  downloadUrl: z.string().nullable(),
+  bytes: z.number().int().nullable(),
+  durationMs: z.number().int().nullable(),
+  error: z.object({ code: ExportErrorCode, message: z.string() }).nullable(),
+  /** Say this to support: it finds the request in the logs. */
+  requestId: z.string().nullable(),
+  /** Set when the server changed the plan, e.g. moved a slow sync export to the background. */
+  notice: z.string().nullable(),
+  createdAt: z.iso.datetime(),
+  completedAt: z.iso.datetime().nullable(),
+  /** The file is deleted after this. */
+  expiresAt: z.iso.datetime(),
+});
+export type Export = z.infer<typeof Export>;
+
+export const ExportFormatInfo = z.object({
+  format: ExportFormat,
+  description: z.string(),
+  available: z.boolean(),
+  extension: z.string(),
+});
+export const ExportFormatList = z.object({
+  formats: z.array(ExportFormatInfo),
+  qualities: z.array(
+    z.object({ quality: ExportQuality, maxTriangles: z.number().int(), maxTextureSize: z.number().int() }),
+  ),
+  /** Exports a user may start per window. */
+  rateLimit: z.object({ limit: z.number().int(), windowSeconds: z.number().int() }),
+});
+export type ExportFormatList = z.infer<typeof ExportFormatList>;
+
+export const ExportHealth = z.object({
+  /** `degraded`: the success rate over the last hour is below 80%; `unhealthy`: a dependency is down. */
+  status: z.enum(['healthy', 'degraded', 'unhealthy']),
+  checks: z.object({
+    database: z.enum(['up', 'down']),
+    storage: z.enum(['up', 'down']),
+  }),
+  lastHour: z.object({
+    completed: z.number().int(),
+    failed: z.number().int(),
+    /** completed / (completed + failed), or null when nothing finished; cancelled exports do not count. */
+    successRate: z.number().nullable(),
+  }),
+  checkedAt: z.iso.datetime(),
+});
+export type ExportHealth = z.infer<typeof ExportHealth>;
