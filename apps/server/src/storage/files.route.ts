@@ -2,7 +2,7 @@ import { pipeline } from 'node:stream/promises';
 import type { ErrorBody, ErrorCode, ErrorReason } from '@avatar/contracts';
 import { type Request, type Response, Router } from 'express';
 import { isImmutableKey, isValidKey } from './keys.ts';
-import type { LocalDriver } from './local.driver.ts';
+import type { LocalDriver, ServedObject } from './local.driver.ts';
 import { parseRangeHeader } from './range.ts';
 import { StorageError } from './storage-error.ts';
 
@@ -32,20 +32,25 @@ export function createFilesRouter(options: FilesRouterOptions): Router {
     }
     if (!isValidKey(key)) return sendError(req, res, 404, 'NOT_FOUND', 'The file was not found');
 
+    let served: ServedObject | null = null;
     try {
-      const info = await storage.head(key);
-      if (!info) return sendError(req, res, 404, 'NOT_FOUND', 'The file was not found');
+      served = await storage.openForServing(key);
+      if (!served) return sendError(req, res, 404, 'NOT_FOUND', 'The file was not found');
+      const { info } = served;
       const etag = `"${info.etag}"`;
       const headers: Record<string, string> = {
         ETag: etag,
         'Cache-Control': cacheControl(key, info.cacheControl, Number(exp) - Math.floor(Date.now() / 1000)),
         'Last-Modified': info.lastModified.toUTCString(),
         'Accept-Ranges': 'bytes',
+        'Content-Type': info.contentType,
         // Files come from users (SVG exports among them) yet share the app's origin: never run them.
         'X-Content-Type-Options': 'nosniff',
         'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; sandbox",
       };
       if (matchesAny(req.headers['if-none-match'], info.etag)) {
+        await served.close();
+        delete headers['Content-Type'];
         res.status(304).set(headers).end();
         return;
       }
@@ -53,31 +58,24 @@ export function createFilesRouter(options: FilesRouterOptions): Router {
       const ifRange = req.headers['if-range'];
       const range = ifRange && ifRange !== etag ? null : parseRangeHeader(req.headers.range, info.size);
       if (range === 'unsatisfiable') {
+        await served.close();
         res.setHeader('Content-Range', `bytes */${info.size}`);
         return sendError(req, res, 416, 'BAD_REQUEST', 'The requested byte range is not satisfiable');
       }
+      headers['Content-Length'] = String(range ? range.end - range.start + 1 : info.size);
+      if (range) headers['Content-Range'] = `bytes ${range.start}-${range.end}/${info.size}`;
+      res.status(range ? 206 : 200).set(headers);
       if (req.method === 'HEAD') {
-        const length = range ? range.end - range.start + 1 : info.size;
-        if (range) headers['Content-Range'] = `bytes ${range.start}-${range.end}/${info.size}`;
-        res
-          .status(range ? 206 : 200)
-          .set({ ...headers, 'Content-Type': info.contentType, 'Content-Length': String(length) })
-          .end();
+        await served.close();
+        res.end();
         return;
       }
-
-      const file = await storage.get(key, range ? { range } : {});
-      // The object may have been replaced since head(); describe the bytes actually being sent.
-      headers.ETag = `"${file.etag}"`;
-      headers['Content-Type'] = file.contentType;
-      headers['Content-Length'] = String(file.size);
-      if (file.contentRange) {
-        const { start, end, total } = file.contentRange;
-        headers['Content-Range'] = `bytes ${start}-${end}/${total}`;
-      }
-      res.status(file.contentRange ? 206 : 200).set(headers);
-      await pipeline(file.stream, res);
+      // The stream reads the inode opened above, so the ETag describes exactly the bytes sent.
+      const stream = served.read(range ?? undefined);
+      served = null;
+      await pipeline(stream, res);
     } catch (error) {
+      await served?.close();
       if (res.headersSent) {
         // Mid-body: cut the connection so the client sees a short transfer, never a "complete" wrong file.
         res.destroy();

@@ -51,6 +51,12 @@ export interface LocalDriverOptions {
   now?: () => number;
 }
 
+export interface ServedObject {
+  info: ObjectInfo;
+  read: (range?: { start: number; end: number }) => Readable;
+  close: () => Promise<void>;
+}
+
 interface Opened {
   handle: FileHandle;
   stat: Stats;
@@ -141,6 +147,27 @@ export class LocalDriver implements AssetStorage {
       await handle.close().catch(() => {});
       throw fromSystemError(error);
     }
+  }
+
+  /**
+   * For `/files`: one open answers the conditional checks and then streams the body, so a download costs
+   * one open and one sidecar read instead of a head() and a get(). Call `read` or `close` exactly once.
+   */
+  async openForServing(key: string): Promise<ServedObject | null> {
+    let opened: Opened;
+    try {
+      opened = await this.openObject(key);
+    } catch (error) {
+      if (error instanceof StorageError && error.code === 'NOT_FOUND') return null;
+      throw error;
+    }
+    const { handle, info } = opened;
+    return {
+      info,
+      // The stream closes the handle when it ends or is destroyed.
+      read: (range) => handle.createReadStream(range ? { start: range.start, end: range.end } : {}),
+      close: () => handle.close().catch(() => {}),
+    };
   }
 
   async head(key: string): Promise<ObjectInfo | null> {

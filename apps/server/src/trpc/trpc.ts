@@ -26,6 +26,7 @@ const t = initTRPC
         },
         reason,
         requestId: ctx?.requestId,
+        ...(pub.body.details ? { details: pub.body.details } : {}),
       };
     },
   });
