@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Stats } from 'node:fs';
-import { constants } from 'node:fs';
+import { constants, createReadStream } from 'node:fs';
 import { access, type FileHandle, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
-import type { Readable } from 'node:stream';
+import { finished, type Readable } from 'node:stream';
 import { consumeBody, SourceFailed, verifyConsumed } from './consume-body.ts';
 import { assertValidKey, assertValidPrefix, encodeKeyPath, isImmutableKey } from './keys.ts';
 import { listFiles } from './local-list.ts';
@@ -165,7 +165,13 @@ export class LocalDriver implements AssetStorage {
     return {
       info,
       // The stream closes the handle when it ends or is destroyed.
-      read: (range) => handle.createReadStream(range ? { start: range.start, end: range.end } : {}),
+      read: (range) => {
+        // fs.ReadStream on the descriptor reads with callbacks: about twice the throughput of
+        // FileHandle.createReadStream for model-sized files. The handle is closed once the stream is done.
+        const stream = createReadStream('', { fd: handle.fd, autoClose: false, ...range });
+        finished(stream, () => void handle.close().catch(() => {}));
+        return stream;
+      },
       close: () => handle.close().catch(() => {}),
     };
   }
