@@ -99,4 +99,23 @@ describe('the server process', () => {
     expect(server.output()).toMatch(/shutdown complete/);
     await expect(fetch(`${base}/healthz`)).rejects.toThrow();
   }, 60_000);
+
+  it('runs a worker process that answers /metrics and stops on SIGTERM', async () => {
+    const port = await freePort();
+    const worker = run(tsx, ['apps/server/src/worker.ts'], {
+      WORKER_METRICS_PORT: String(port),
+      DATABASE_URL: database.url,
+      SESSION_SECRET: 'process-test-secret-0123456789abcdef',
+      NODE_ENV: 'production',
+    });
+    await waitFor(() => worker.output().includes('worker metrics at'), worker.child);
+    const metrics = await fetch(`http://127.0.0.1:${port}/metrics`);
+    expect(metrics.status).toBe(200);
+    const text = await metrics.text();
+    expect(text).toMatch(/avatar_exports_total/);
+    expect(text).toMatch(/process_cpu_seconds_total/);
+    expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+    worker.child.kill('SIGTERM');
+    expect(await worker.exited).toBe(0);
+  }, 60_000);
 });

@@ -9,6 +9,8 @@ const ConfigSchema = z
     NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
     HOST: z.string().default('127.0.0.1'),
     PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    // A worker process (`make worker`) has no API; it answers GET /metrics and /healthz here (0: off).
+    WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
     PUBLIC_URL: z.url().optional(),
     DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL'),
     DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(100).default(10),
@@ -38,7 +40,17 @@ const ConfigSchema = z
     WEB_DIST: z.string().optional(),
     WEB_DEV: bool.default(false),
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
+    // Render service (thumbnails, PNG/JPG exports, POST /api/v1/render): headless Chromium started on first use.
+    // RENDER_PAGE_URL unset: the built render page (WEB_DIST or apps/web/dist) served by the render
+    // service's own loopback origin in this process (API or worker alike).
+    CHROMIUM_PATH: z.string().default('/usr/bin/chromium'),
+    RENDER_PAGE_URL: z.url().optional(),
     RENDER_POOL_SIZE: z.coerce.number().int().min(1).max(8).default(Math.min(2, cpus().length)),
+    RENDER_TIMEOUT_MS: z.coerce.number().int().min(1_000).default(30_000),
+    RENDER_MAX_QUEUE: z.coerce.number().int().min(0).default(32),
+    RENDER_RECYCLE_AFTER: z.coerce.number().int().min(1).default(200),
+    RENDER_MEMORY_MARK_MB: z.coerce.number().int().min(128).default(1536),
+    RENDER_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(30),
     ASSET_STORAGE_MODE: z.enum(['local', 's3']).default('local'),
     LOCAL_ASSETS_PATH: z.string().default('.data/assets'),
     S3_ENDPOINT: z.url().optional(),
@@ -72,6 +84,11 @@ const ConfigSchema = z
     EXPORT_RETENTION_DAYS: z.coerce.number().int().min(1).default(180),
     EXPORT_INACTIVE_USER_DAYS: z.coerce.number().int().min(1).default(180),
     EXPORT_CLEANUP_CRON: z.string().default('0 3 * * 0'),
+    // Integrity: an unreferenced object younger than this may be a write in flight, so the reaper (hourly
+    // cron) and the admin's repair leave it alone; idempotency keys are remembered this long.
+    INTEGRITY_ORPHAN_GRACE_SECONDS: z.coerce.number().int().min(0).default(3_600),
+    INTEGRITY_REAPER_CRON: z.string().default('17 * * * *'),
+    IDEMPOTENCY_TTL_SECONDS: z.coerce.number().int().min(60).default(86_400),
     // Uploads: structural limits checked before the Khronos validator runs (MAX_UPLOAD_BYTES caps the file),
     // the validator's own thread (keeps the event loop free), direct-to-storage PUT links, optimized variants.
     UPLOAD_MAX_TRIANGLES: z.coerce.number().int().min(1).default(500_000),
