@@ -3,7 +3,7 @@ PNPM := npx -y pnpm@10.34.9
 TSX := node_modules/.bin/tsx
 export NPM_CONFIG_UPDATE_NOTIFIER := false
 
-.PHONY: install dev test typecheck lint format build build-web start worker migrate migrate-down migrate-assets openapi bench \
+.PHONY: install dev test test-faults typecheck lint format build build-web start worker migrate migrate-down migrate-assets openapi bench \
 	minio-init minio-console minio-logs clean
 
 install:
@@ -15,6 +15,11 @@ dev: install
 # Type-check, lint, build the web app (the browser test loads the built files), then every suite.
 test: install typecheck lint build-web
 	@$(PNPM) exec vitest run
+
+# The fault suite alone (files named *.faults.test.ts: killed processes, storage and database outages,
+# full disk, expired job leases) and the export worker-kill test; `make test` runs them too.
+test-faults: install
+	@$(PNPM) exec vitest run --project server .faults.test.ts worker-kill.test.ts
 
 typecheck: install
 	@$(PNPM) -r --reporter-hide-prefix typecheck

@@ -181,6 +181,36 @@ export async function runExportBench(
       };
     }
 
+    // 1b. Every format asset-core writes (GLB, OBJ, FBX, SVG), in-process, interleaved run by run so the
+    // machine's drift hits all alike; GLB is the reference (issue 7: each within 3x of it).
+    log('formats in-process');
+    const fileFormats = (['glb', 'obj', 'fbx', 'svg'] as const).filter((f) => {
+      const c = converterFor(f);
+      return c !== null && !(c as { needsRender?: boolean }).needsRender;
+    });
+    const byFormat: Array<{ quality: Quality; format: string; median: number; bytes: number }> = [];
+    for (const quality of QUALITIES) {
+      const times = new Map<string, number[]>(fileFormats.map((f) => [f, []]));
+      const bytes = new Map<string, number>();
+      for (let i = 0; i < options.warmup + options.runs; i++) {
+        for (const format of fileFormats) {
+          const run = await timed(() =>
+            composeExport({ storage, logger }, { avatar, format, quality, converter: converterFor(format)! }),
+          );
+          if (i >= options.warmup) times.get(format)!.push(run.ms);
+          bytes.set(format, run.value.bytes.byteLength);
+        }
+      }
+      for (const format of fileFormats) {
+        byFormat.push({
+          quality,
+          format,
+          median: stats(times.get(format)!).median,
+          bytes: bytes.get(format)!,
+        });
+      }
+    }
+
     // 2. Sync over HTTP: request to download URL, through the real server process.
     log('sync exports over HTTP');
     const sync: Record<Quality, ReturnType<typeof stats> & { serverMedian: number }> = {} as never;
@@ -250,6 +280,16 @@ export async function runExportBench(
         const p = pipeline[q];
         const s = sync[q];
         return `| ${q} | ${preset.maxTriangles.toLocaleString('en')} tri, ${preset.maxTextureSize} px | ${p.triangles.toLocaleString('en')} | ${kb(p.bytes)} | ${ms(p.median)} / ${ms(p.p95)} | ${ms(s.median)} / ${ms(s.p95)} | ${ms(s.serverMedian)} |`;
+      }),
+      '',
+      '### Per format (in-process: load, compose, reduce, convert; interleaved with GLB, the reference)',
+      '',
+      '| quality | format | median | output | × GLB time | target (< 3× GLB) |',
+      '| --- | --- | --- | --- | --- | --- |',
+      ...byFormat.map((row) => {
+        const glb = byFormat.find((r) => r.quality === row.quality && r.format === 'glb')!;
+        const ratio = row.median / glb.median;
+        return `| ${row.quality} | ${row.format.toUpperCase()} | ${ms(row.median)} | ${kb(row.bytes)} | ${ratio.toFixed(2)} | ${verdict(ratio, 3)} |`;
       }),
       '',
       '### Async, end to end (medium)',

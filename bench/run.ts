@@ -8,10 +8,18 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import type { Benchmark } from './benchmark.ts';
 import { catalogBenchmark } from './catalog.bench.ts';
+import { deliveryBenchmark } from './delivery.bench.ts';
 import { exportBenchmark } from './export.bench.ts';
+import { renderBenchmark } from './render.bench.ts';
 import { uploadBenchmark } from './upload.bench.ts';
 
-export const benchmarks: Benchmark[] = [catalogBenchmark, uploadBenchmark, exportBenchmark];
+export const benchmarks: Benchmark[] = [
+  catalogBenchmark,
+  uploadBenchmark,
+  exportBenchmark,
+  deliveryBenchmark,
+  renderBenchmark,
+];
 
 const quick = process.env.BENCH_QUICK === '1';
 const only = process.env.BENCH_ONLY?.split(',').filter(Boolean);

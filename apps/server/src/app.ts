@@ -6,12 +6,16 @@ import { errorHandler, notFoundHandler } from './http/error-handler.ts';
 import { isServerFault, toTrpcError } from './http/errors.ts';
 import { createHttpLogger } from './http/logger.ts';
 import { createMetrics } from './http/metrics.ts';
+import { refuseCrossSite, requireJsonBodies, securityHeaders } from './http/security.ts';
 import { createStaticWebRouter } from './http/web.route.ts';
+import { createDeliveryRouter } from './modules/delivery/delivery.route.ts';
+import { deliveryMetricsRegistry } from './modules/delivery/delivery-metrics.ts';
 import { exportMetricsRegistry } from './modules/exports/export-metrics.ts';
 import {
   createHealthRouter,
   databaseCheck,
   type ReadinessCheck,
+  renderCheck,
   storageCheck,
 } from './modules/health/health.route.ts';
 import { createUploadsRouter } from './modules/uploads/uploads.route.ts';
@@ -34,11 +38,18 @@ export function createApp(deps: Deps, options: AppOptions = {}): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', config.TRUST_PROXY);
 
-  const metrics = createMetrics({ include: [exportMetricsRegistry] });
+  const metrics = createMetrics({ include: [exportMetricsRegistry, deliveryMetricsRegistry] });
   app.use(createHttpLogger(logger));
   app.use(metrics.middleware);
+  app.use(securityHeaders(config));
+  app.use(refuseCrossSite(config));
 
-  const checks = [databaseCheck(deps.db), storageCheck(deps.storage), ...(options.readinessChecks ?? [])];
+  const checks = [
+    databaseCheck(deps.db),
+    storageCheck(deps.storage),
+    renderCheck(deps.render),
+    ...(options.readinessChecks ?? []),
+  ];
   app.use(createHealthRouter(checks, options.isShuttingDown ?? (() => false)));
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
@@ -46,6 +57,7 @@ export function createApp(deps: Deps, options: AppOptions = {}): Express {
 
   // Multipart and raw upload bodies stream through their own router, so it goes before the JSON parser.
   app.use(createUploadsRouter(deps));
+  app.use(requireJsonBodies());
   app.use(express.json({ limit: config.MAX_JSON_BYTES }));
 
   // Both adapters hand over Express's own req/res objects, typed as plain node ones.
@@ -64,6 +76,8 @@ export function createApp(deps: Deps, options: AppOptions = {}): Express {
     );
   }
 
+  // Avatar delivery URLs (`/avatars/{publicId}.glb`): binary, cacheable, outside tRPC.
+  app.use(createDeliveryRouter(deps));
   app.use(createDocsRouter());
   const rest = createOpenApiNodeHttpHandler({
     router: appRouter,

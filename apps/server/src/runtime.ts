@@ -4,6 +4,7 @@ import { migrateToLatest } from './db/migrate.ts';
 import { createLogger } from './http/logger.ts';
 import { JobQueue } from './jobs/job-queue.ts';
 import { ensureDevUsers } from './modules/auth/auth.service.ts';
+import { renderHostFromConfig } from './modules/render/render.host.ts';
 import { storageFromConfig } from './storage/from-config.ts';
 import { S3Driver } from './storage/s3.driver.ts';
 import type { Deps } from './trpc/context.ts';
@@ -44,14 +45,18 @@ export async function createRuntime(config: Config): Promise<Runtime> {
   const storage = storageFromConfig(config);
   if (storage instanceof S3Driver) await storage.ensureBucket();
   const jobs = await JobQueue.start({ connectionString: config.DATABASE_URL, logger });
+  // Started on first use: the API serves without Chromium, renders then fail with 503.
+  const render = renderHostFromConfig(config, storage, logger.child({ module: 'render' }));
   return {
     config,
     logger,
     db,
     storage,
     jobs,
+    render,
     async close() {
       await jobs.stop();
+      await render.close();
       await db.destroy();
     },
   };

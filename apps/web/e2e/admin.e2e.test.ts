@@ -37,8 +37,6 @@ describe.skipIf(skip)('admin: upload, curate, version, deprecate', () => {
   let page: Page;
   let admin: { token: string; email: string; id: string };
   let player: { token: string; email: string; id: string };
-  /** Whether `POST /resources/upload` exists on this server (it is being built alongside this screen). */
-  let uploadRouteExists = false;
   let box: Asset | undefined;
   let boxV2: Asset | undefined;
   const pageErrors: string[] = [];
@@ -71,7 +69,6 @@ describe.skipIf(skip)('admin: upload, curate, version, deprecate', () => {
       key: 'base/fox',
       tags: ['rigged', 'animal'],
     });
-    uploadRouteExists = await probeUploadRoute();
     browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: CHROMIUM_ARGS });
     adminContext = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     page = await adminContext.newPage();
@@ -107,16 +104,6 @@ describe.skipIf(skip)('admin: upload, curate, version, deprecate', () => {
     });
     if (res.status !== 200) throw new Error(`seeding ${file} failed: ${res.status} ${await res.text()}`);
     return (await res.json()) as Asset;
-  }
-
-  /** The app's catch-all 404 says "No route for ..."; anything else means the route is there. */
-  async function probeUploadRoute(): Promise<boolean> {
-    const res = await fetch(`${app.baseUrl}/resources/upload`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${admin.token}` },
-    });
-    const body = (await res.json().catch(() => ({}))) as { message?: string };
-    return !(res.status === 404 && body.message?.startsWith('No route for'));
   }
 
   async function apiGet<T>(url: string, token: string): Promise<T> {
@@ -170,7 +157,7 @@ describe.skipIf(skip)('admin: upload, curate, version, deprecate', () => {
     expect(uploads).toEqual([]);
   });
 
-  it('validates Box.glb in the browser, then uploads it (or seeds it while there is no upload route)', async () => {
+  it('validates Box.glb in the browser, then uploads it', async () => {
     await page.getByTestId('upload-input').setInputFiles(path.join(fixtures, 'Box.glb'));
     const report = page.locator('[data-testid="browser-report"][data-valid="true"]');
     await report.waitFor({ timeout: 30_000 });
@@ -186,50 +173,34 @@ describe.skipIf(skip)('admin: upload, curate, version, deprecate', () => {
     await shot(page, 'upload-report');
 
     await page.getByTestId('upload-submit').click();
-    if (uploadRouteExists) {
-      // The route exists: it must work (in CI too), so no escape hatch here.
-      const server = page.getByTestId('server-report');
-      await server.waitFor({ timeout: 30_000 });
-      await page.getByTestId('server-validation').waitFor();
-      await server.locator('[data-testid="status-pill"][data-status="active"]').waitFor({ timeout: 60_000 });
-      expect(await page.getByTestId('server-metadata').textContent()).toContain('Triangles12');
-      await shot(page, 'upload-done');
+    const server = page.getByTestId('server-report');
+    await server.waitFor({ timeout: 30_000 });
+    await page.getByTestId('server-validation').waitFor();
+    await server.locator('[data-testid="status-pill"][data-status="active"]').waitFor({ timeout: 60_000 });
+    expect(await page.getByTestId('server-metadata').textContent()).toContain('Triangles12');
+    await shot(page, 'upload-done');
 
-      // The same bytes again, under another key: the server refuses a duplicate and says where it is.
-      await page.getByRole('button', { name: 'Upload another file' }).click();
-      await page.getByTestId('upload-input').setInputFiles(path.join(fixtures, 'Box.glb'));
-      await page.locator('[data-testid="browser-report"][data-valid="true"]').waitFor({ timeout: 30_000 });
-      await page.getByTestId('upload-key').fill('props/another-box');
-      // Held back for a moment so the progress bar can be seen (a 1.6 kB file is sent in no time).
-      await page.route(
-        '**/resources/upload',
-        async (route) => {
-          await new Promise((resolve) => setTimeout(resolve, 1500));
-          await route.continue();
-        },
-        { times: 1 },
-      );
-      await page.getByTestId('upload-submit').click();
-      await page.getByTestId('upload-progress').waitFor();
-      await shot(page, 'upload-progress');
-      const refused = page.getByTestId('upload-error');
-      await refused.waitFor();
-      expect(await refused.textContent()).toContain(`already in the catalog as "${BOX_KEY}"`);
-      await shot(page, 'upload-refused');
-    } else {
-      const error = page.getByTestId('upload-error');
-      await error.waitFor();
-      expect(await error.textContent()).toContain('does not accept uploads yet');
-      await shot(page, 'upload-no-route');
-      await seed('Box.glb', {
-        type: 'accessory',
-        category: 'handheld',
-        name: 'Test Box',
-        key: BOX_KEY,
-        tags: ['crate'],
-      });
-      await page.getByRole('button', { name: 'Refresh' }).click();
-    }
+    // The same bytes again, under another key: the server refuses a duplicate and says where it is.
+    await page.getByRole('button', { name: 'Upload another file' }).click();
+    await page.getByTestId('upload-input').setInputFiles(path.join(fixtures, 'Box.glb'));
+    await page.locator('[data-testid="browser-report"][data-valid="true"]').waitFor({ timeout: 30_000 });
+    await page.getByTestId('upload-key').fill('props/another-box');
+    // Held back for a moment so the progress bar can be seen (a 1.6 kB file is sent in no time).
+    await page.route(
+      '**/resources/upload',
+      async (route) => {
+        await new Promise((resolve) => setTimeout(resolve, 1500));
+        await route.continue();
+      },
+      { times: 1 },
+    );
+    await page.getByTestId('upload-submit').click();
+    await page.getByTestId('upload-progress').waitFor();
+    await shot(page, 'upload-progress');
+    const refused = page.getByTestId('upload-error');
+    await refused.waitFor();
+    expect(await refused.textContent()).toContain(`already in the catalog as "${BOX_KEY}"`);
+    await shot(page, 'upload-refused');
     await page.getByTestId('toggle-upload').click();
     await row(BOX_KEY, '1.0.0').waitFor();
     const page1 = await apiGet<AssetPage>(`/resources/catalog?status=active&limit=50`, admin.token);

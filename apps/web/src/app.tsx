@@ -3,7 +3,7 @@ import { AdminRoute } from './features/admin/admin-route.tsx';
 import { LoginForm } from './features/auth/login-form.tsx';
 import { loadSession, session } from './features/auth/session.ts';
 import { UserBadge } from './features/auth/user-badge.tsx';
-import { SceneView } from './features/viewer/scene-view.tsx';
+import { EditorPage } from './features/editor/editor-page.tsx';
 import { currentPath, isAdminPath, notice, onLinkClick, redirect } from './router.ts';
 
 export const ADMINS_ONLY = 'The admin area is for catalog admins only, so you are back in the editor.';
@@ -64,7 +64,7 @@ export function App() {
           </button>
         </div>
       )}
-      <main class={`content${user && isAdminPath(path) ? ' wide' : ''}`}>
+      <main class={`content${user ? ' wide' : ''}`}>
         {state.status === 'loading' && <p class="muted center">Loading…</p>}
         {state.status === 'unavailable' && (
           <section class="panel center" role="alert">
@@ -76,20 +76,8 @@ export function App() {
           </section>
         )}
         {state.status === 'anonymous' && <LoginForm />}
-        {user && (isAdminPath(path) && !wrongRole ? <AdminRoute /> : <EditorPage />)}
+        {user && (isAdminPath(path) && !wrongRole ? <AdminRoute /> : <EditorPage user={user} />)}
       </main>
     </div>
-  );
-}
-
-function EditorPage() {
-  return (
-    <section class="editor">
-      <div class="editor-heading">
-        <h1>Your avatar</h1>
-        <p class="muted">The default shape until you pick a model from the catalog.</p>
-      </div>
-      <SceneView />
-    </section>
   );
 }

@@ -3,6 +3,16 @@ import type { Document } from '@gltf-transform/core';
 export interface ConvertOptions {
   /** Aborted when nobody wants the result any more (a client left, a time budget ran out). */
   signal?: AbortSignal;
+  /** The export's quality level; formats with budgets of their own (SVG's polygons) read it. */
+  quality?: 'low' | 'medium' | 'high';
+  /** Static formats (OBJ, SVG): skinned meshes in this pose; the bind pose when absent. */
+  pose?: { animation?: string; time?: number };
+  /** Drawn formats (SVG): where the camera looks from (the render request's presets or angles). */
+  camera?:
+    | { preset: 'front' | 'three-quarter' | 'portrait' | 'full-body' }
+    | { yaw: number; pitch: number; fov?: number };
+  /** Drawn formats: `transparent` or `#rrggbb` behind the avatar. */
+  background?: string;
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { Document } from '@gltf-transform/core';
+import type { Document, Transform } from '@gltf-transform/core';
 import { dedup, prune, quantize, reorder, weld } from '@gltf-transform/functions';
 import { assetIO, readForRewrite } from './asset-io.ts';
 import { compactAnimationChannels } from './compact-animation-channels.ts';
@@ -63,29 +63,38 @@ export async function optimizeAsset(
   const document = await readForRewrite(io, bytes);
   const keep = { keepLeaves: true, keepAttributes: false, keepExtras: true } as const;
   const tolerance = opts.animationTolerance;
+  // An animation clip or a texture set has no geometry: the geometry passes have nothing to do, and
+  // glTF-Transform's quantize fails on a scene without bounds.
+  const hasGeometry = document
+    .getRoot()
+    .listMeshes()
+    .some((mesh) => mesh.listPrimitives().some((prim) => prim.getAttribute('POSITION')));
+  const geometry = (...transforms: Transform[]): Transform[] => (hasGeometry ? transforms : []);
   await document.transform(
     dedup(),
     prune(keep),
-    pruneWhiteVertexColors(),
-    quantize({
-      pattern: QUANTIZED,
-      patternTargets: QUANTIZED,
-      // One volume for every mesh, so that a mesh and its morph targets and all meshes share one scale.
-      quantizationVolume: 'scene',
-      quantizePosition: opts.positionBits,
-      quantizeNormal: Math.min(opts.normalBits, 8),
-      quantizeTexcoord: opts.texcoordBits,
-    }),
-    integerPositions({ bits: opts.positionBits }),
-    weld(),
-    removeDegenerateTriangles(),
+    ...geometry(
+      pruneWhiteVertexColors(),
+      quantize({
+        pattern: QUANTIZED,
+        patternTargets: QUANTIZED,
+        // One volume for every mesh, so that a mesh and its morph targets and all meshes share one scale.
+        quantizationVolume: 'scene',
+        quantizePosition: opts.positionBits,
+        quantizeNormal: Math.min(opts.normalBits, 8),
+        quantizeTexcoord: opts.texcoordBits,
+      }),
+      integerPositions({ bits: opts.positionBits }),
+      weld(),
+      removeDegenerateTriangles(),
+    ),
     compactAnimationChannels({ tolerance }),
     dedup(),
     resampleSharedInputs({ tolerance }),
     dedup(),
     prune(keep),
     shrinkTextures({ encoder: opts.textureEncoder, maxSize: opts.maxTextureSize }),
-    reorder({ encoder, target: 'size' }),
+    ...geometry(reorder({ encoder, target: 'size' })),
   );
   useMeshopt(document);
   return compactGlbJson(await io.writeBinary(document));

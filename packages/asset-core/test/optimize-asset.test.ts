@@ -1,3 +1,4 @@
+import { Document, NodeIO } from '@gltf-transform/core';
 import { describe, expect, it } from 'vitest';
 import { inspectAsset, optimizeAsset, validateGlb } from '../src/index.ts';
 import { type FixtureName, readFixture } from './fixtures.ts';
@@ -95,5 +96,37 @@ describe('optimizeAsset', () => {
       name: 'AssetCoreError',
       code: 'GLB_UNREADABLE',
     });
+  });
+});
+
+describe('optimizeAsset on an asset without geometry', () => {
+  it('keeps an animation-only clip whole and valid', async () => {
+    const doc = new Document();
+    const buffer = doc.createBuffer();
+    const hips = doc.createNode('hips');
+    doc.createScene().addChild(hips);
+    const accessor = (array: Float32Array, type: 'SCALAR' | 'VEC3') =>
+      doc.createAccessor().setArray(array).setType(type).setBuffer(buffer);
+    const sampler = doc
+      .createAnimationSampler()
+      .setInput(accessor(new Float32Array([0, 1]), 'SCALAR'))
+      .setOutput(accessor(new Float32Array([0, 0, 0, 0, 1, 0]), 'VEC3'));
+    doc
+      .createAnimation('walk')
+      .addSampler(sampler)
+      .addChannel(
+        doc.createAnimationChannel().setTargetNode(hips).setTargetPath('translation').setSampler(sampler),
+      );
+    const original = await new NodeIO().writeBinary(doc);
+    const encoders = await loadNodeEncoders();
+
+    const output = await optimizeAsset(original, {
+      encoder: encoders.encoder,
+      textureEncoder: encoders.sharp,
+    });
+
+    expect((await validateGlb(output)).errors).toEqual([]);
+    const after = await inspectAsset(output, { dependencies: encoders.dependencies });
+    expect(after.animations.map((a) => [a.name, a.duration])).toEqual([['walk', 1]]);
   });
 });

@@ -42,6 +42,13 @@ export const errorReasons = [
   'VERSION_CONFLICT',
   'INVALID_STATE',
   'INTERNAL',
+  /** The render service is busy, restarting or not installed: try again after Retry-After. */
+  'RENDER_BUSY',
+  /** This model or avatar could not be drawn (nothing visible, an unknown animation, a broken file). */
+  'RENDER_FAILED',
+  /** The same Idempotency-Key came with a different body (422), or its first request is still running (409). */
+  'IDEMPOTENCY_KEY_REUSED',
+  'IDEMPOTENCY_IN_PROGRESS',
 ] as const;
 export const ErrorReason = z.enum(errorReasons);
 export type ErrorReason = z.infer<typeof ErrorReason>;

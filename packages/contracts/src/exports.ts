@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { HexColor, RenderCamera } from './render.ts';
 
 /** Every format the export dialog offers; `exportFormatInfo` says which ones the server can make yet. */
 export const exportFormats = ['glb', 'obj', 'fbx', 'svg', 'png', 'jpg'] as const;
@@ -7,9 +8,9 @@ export type ExportFormat = z.infer<typeof ExportFormat>;
 
 export const exportFormatDescriptions: Record<ExportFormat, string> = {
   glb: 'glTF Binary: the 3D model with materials, skeleton and animations in one file, for games and viewers.',
-  obj: 'Wavefront OBJ with an MTL material file: static geometry most 3D tools open.',
+  obj: 'Wavefront OBJ with its MTL materials and textures, in a zip: a static model almost every 3D tool opens.',
   fbx: 'Autodesk FBX: the model with its skeleton, for Unity, Unreal and Blender.',
-  svg: 'A flat vector drawing of the avatar, for print and scalable graphics.',
+  svg: 'A flat-shaded vector drawing of the avatar from the chosen camera, for print and scalable graphics.',
   png: 'A picture of the avatar with a transparent background.',
   jpg: 'A picture of the avatar, small to share.',
 };
@@ -48,7 +49,29 @@ export const exportErrorMessages: Record<ExportErrorCode, string> = {
   INTERNAL: 'Something went wrong while exporting. Please try again.',
 };
 
-export const CreateExportInput = z.object({
+/**
+ * Which pose static formats (OBJ, SVG, PNG, JPG) show: one animation clip held still at `time` seconds.
+ * Absent: the bind pose. A name the avatar has no animation for is refused with 422.
+ */
+export const ExportPose = z
+  .object({
+    animation: z.string().min(1).max(120),
+    time: z.number().min(0).max(3600).default(0),
+  })
+  .strict();
+export type ExportPose = z.infer<typeof ExportPose>;
+
+/** How a drawn format (SVG, PNG, JPG) looks; kept with the export so a queued job draws the same. */
+export const ExportOptions = z.object({
+  /** SVG, PNG, JPG: the render request's camera presets or angles; `three-quarter` when absent. */
+  camera: RenderCamera.optional(),
+  /** PNG, JPG, SVG: `transparent` (a JPEG gets white) or `#rrggbb`. */
+  background: z.union([z.literal('transparent'), HexColor]).optional(),
+  pose: ExportPose.optional(),
+});
+export type ExportOptions = z.infer<typeof ExportOptions>;
+
+export const CreateExportInput = ExportOptions.extend({
   format: ExportFormat,
   quality: ExportQuality.default('medium'),
   /** True: queue it and follow it by id. False: wait for the file (within a time budget). */
@@ -103,6 +126,12 @@ export const ExportHealth = z.object({
   checks: z.object({
     database: z.enum(['up', 'down']),
     storage: z.enum(['up', 'down']),
+    /**
+     * The render service PNG and JPG exports go through: `idle` until the first render starts it,
+     * `down` when it cannot start (no Chromium), `disabled` in a process that renders nothing.
+     * Down makes the pipeline `degraded`, not `unhealthy`: the other formats still work.
+     */
+    render: z.enum(['up', 'idle', 'starting', 'down', 'disabled']).optional(),
   }),
   lastHour: z.object({
     completed: z.number().int(),

@@ -20,5 +20,8 @@ export function createDatabase({ url, poolMax = 10, onPoolError }: DatabaseOptio
   // An idle client losing its connection (PostgreSQL restarted) must not crash the process: the pool
   // drops that client and the next query opens a new connection.
   pool.on('error', (error) => onPoolError?.(error));
+  // A client in use has no pool listener: its connection dying would be an uncaught 'error' event. The
+  // query running on it fails on its own (and is classified 503), so the event itself needs no handling.
+  pool.on('connect', (client) => client.on('error', () => {}));
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }

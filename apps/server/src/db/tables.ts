@@ -9,6 +9,12 @@ export interface Database {
   avatar_configs: AvatarConfigsTable;
   pending_uploads: PendingUploadsTable;
   exports: ExportsTable;
+  idempotency_keys: IdempotencyKeysTable;
+  admin_audit_log: AdminAuditLogTable;
+  avatar_delivery_ids: AvatarDeliveryIdsTable;
+  avatar_delivery_cache: AvatarDeliveryCacheTable;
+  avatar_delivery_generation: AvatarDeliveryGenerationTable;
+  avatar_delivery_memo: AvatarDeliveryMemoTable;
 }
 
 type CreatedAt = ColumnType<Date, Date | undefined, never>;
@@ -99,6 +105,8 @@ export interface ExportsTable {
   triangles: number | null;
   error_code: string | null;
   request_id: string | null;
+  /** Camera, background and pose asked for (contracts' `ExportOptions`); `{}` for none. */
+  options: ColumnType<Record<string, unknown>, string | undefined, never>;
   attempts: Generated<number>;
   created_at: CreatedAt;
   started_at: Date | null;
@@ -120,3 +128,68 @@ export interface PendingUploadsTable {
   created_at: CreatedAt;
 }
 export type PendingUploadRow = Selectable<PendingUploadsTable>;
+
+/** One answer per (user, operation, client key) (migration 0006): see modules/integrity/idempotency.ts. */
+export interface IdempotencyKeysTable {
+  user_id: string;
+  scope: string;
+  key: string;
+  request_hash: string;
+  status: 'pending' | 'done';
+  response: ColumnType<unknown, string | null | undefined, string | null>;
+  created_at: CreatedAt;
+  expires_at: Date;
+}
+
+/** What an admin changed, deprecated or removed, and when (migration 0006). */
+export interface AdminAuditLogTable {
+  id: Generated<string>;
+  actor_id: string | null;
+  action: string;
+  target: string | null;
+  details: ColumnType<unknown, string | undefined, never>;
+  created_at: CreatedAt;
+}
+
+/** The public id of an avatar's delivery URL (migration 0005). */
+export interface AvatarDeliveryIdsTable {
+  user_id: string;
+  public_id: string;
+  private: Generated<boolean>;
+  rotated_at: ColumnType<Date, Date | undefined, Date | RawNow>;
+  created_at: CreatedAt;
+}
+
+/** One derived GLB per content hash + parameters (migration 0005); `building` rows are build leases. */
+export interface AvatarDeliveryCacheTable {
+  cache_key: string;
+  user_id: string;
+  params: string;
+  status: 'building' | 'ready' | 'failed';
+  lease_until: Date | null;
+  storage_key: string | null;
+  bytes: ColumnType<string | null, number | null | undefined, number | null>;
+  sha256: string | null;
+  triangles: number | null;
+  draw_calls: number | null;
+  build_ms: number | null;
+  error_code: string | null;
+  created_at: CreatedAt;
+  last_hit_at: ColumnType<Date, Date | undefined, Date | RawNow>;
+}
+
+/** One row: bumped by a trigger when catalog rows change what configs resolve to (migration 0005). */
+export interface AvatarDeliveryGenerationTable {
+  id: boolean;
+  generation: ColumnType<string, never, never>;
+}
+
+/** (public id, parameters) -> cache entry, valid for one config version and catalog generation (migration 0005). */
+export interface AvatarDeliveryMemoTable {
+  public_id: string;
+  params: string;
+  user_id: string;
+  cache_key: string;
+  config_updated_at: Date | null;
+  generation: ColumnType<string, string, string>;
+}

@@ -1,4 +1,5 @@
 import { CompiledQuery, type Kysely, type Transaction } from 'kysely';
+import pg from 'pg';
 import PgBoss from 'pg-boss';
 import type { Logger } from 'pino';
 import type { Database } from '../db/tables.ts';
@@ -39,14 +40,17 @@ export class JobQueue {
     private readonly logger: Logger,
     private readonly pollingIntervalSeconds: number,
     private readonly policies: Record<JobName, JobPolicy>,
+    private readonly leases: JobLeases,
+    private readonly pool: pg.Pool,
   ) {}
 
   static async start(options: JobQueueOptions): Promise<JobQueue> {
-    const boss = new PgBoss({
+    const pool = new pg.Pool({
       connectionString: options.connectionString,
       max: 4,
       application_name: 'avatar-jobs',
     });
+    const boss = new PgBoss({ db: resilientBossDb(pool, options.logger) });
     // Without a listener, a lost connection would crash the process; pg-boss reconnects by itself.
     boss.on('error', (error) => options.logger.warn({ err: error }, 'job queue error'));
     await boss.start();
@@ -59,7 +63,8 @@ export class JobQueue {
     for (const [name, policy] of Object.entries(policies)) {
       await boss.createQueue(name, { name, ...policy });
     }
-    return new JobQueue(boss, options.logger, options.pollingIntervalSeconds ?? 1, policies);
+    const leases = new JobLeases(options.connectionString, options.logger);
+    return new JobQueue(boss, options.logger, options.pollingIntervalSeconds ?? 1, policies, leases, pool);
   }
 
   /** Queues a job; with `trx`, inside that transaction (so "row + job" is one commit). */
@@ -82,6 +87,9 @@ export class JobQueue {
       async (jobs) => {
         for (const job of jobs) {
           const log = this.logger.child({ job: name, jobId: job.id, attempt: job.retryCount + 1 });
+          // A job that outlived its expiry is handed out again while its first run may still be going:
+          // the second run waits for the first one's lease, so the two never run at once.
+          const lease = await this.leases.acquire(job.id);
           const started = performance.now();
           try {
             const outcome = await handler({
@@ -95,6 +103,8 @@ export class JobQueue {
           } catch (error) {
             log.warn({ err: error, ms: Math.round(performance.now() - started) }, 'job failed');
             throw error;
+          } finally {
+            await lease.release();
           }
         }
       },
@@ -113,5 +123,84 @@ export class JobQueue {
 
   async stop(): Promise<void> {
     await this.boss.stop({ graceful: true, timeout: 10_000, wait: true });
+    await this.leases.close();
+    await this.pool.end();
+  }
+}
+
+/** pg-boss's statements that mark a finished job (completeJobs, failJobsById in its plans.js). */
+const FINISHING_STATEMENT =
+  /^\s*WITH (results AS \(\s*UPDATE \S+\.job\s+SET completed_on|deleted_jobs AS \(\s*DELETE FROM \S+\.job\s+WHERE name = \$1 AND id IN)/;
+
+/**
+ * pg-boss's SQL through a pool of ours. pg-boss 10 does not await its complete/fail calls after a handler
+ * has run, so one failing (PostgreSQL restarting just then) was an unhandled rejection that ended the
+ * worker process. Here such a failure is logged instead: the job stays active, expires, and is retried,
+ * and its handler (idempotent, re-reading its state by id) skips work already done. The pool also listens
+ * for errors on clients in use, which node-postgres would otherwise throw as an uncaught 'error' event.
+ */
+function resilientBossDb(pool: pg.Pool, logger: Logger): PgBoss.Db {
+  pool.on('error', (error) => logger.warn({ err: error }, 'job queue connection lost; it will reconnect'));
+  pool.on('connect', (client) => client.on('error', () => {}));
+  return {
+    async executeSql(text, values) {
+      try {
+        return await pool.query(text, values);
+      } catch (error) {
+        if (!FINISHING_STATEMENT.test(text)) throw error;
+        logger.warn({ err: error }, 'could not record a finished job; it will be retried after its expiry');
+        return { rows: [{ count: '0' }] };
+      }
+    },
+  };
+}
+
+/**
+ * One PostgreSQL session-level advisory lock per running job, on a connection held for the run. It goes
+ * with the connection, so a killed worker's lease ends with its process and the retry runs at once;
+ * a live one's lease makes a redelivery wait until the first run has finished (and then, re-reading its
+ * state by id, the handler skips). pg-boss has no such guard: its expiry only retries.
+ */
+class JobLeases {
+  private readonly pool: pg.Pool;
+
+  constructor(
+    connectionString: string,
+    private readonly logger: Logger,
+  ) {
+    this.pool = new pg.Pool({ connectionString, max: 8, application_name: 'avatar-job-leases' });
+    this.pool.on('error', (error) => this.logger.warn({ err: error }, 'job lease connection lost'));
+  }
+
+  async acquire(jobId: string): Promise<{ release: () => Promise<void> }> {
+    const client = await this.pool.connect();
+    // The pool listens for errors only on idle clients: a held one losing its connection (PostgreSQL
+    // restarted) would otherwise crash the process. The lock is gone with the connection; the job goes on.
+    const onError = (error: Error) => this.logger.warn({ err: error, jobId }, 'job lease connection lost');
+    client.on('error', onError);
+    const lock = `job-lease:${jobId}`;
+    try {
+      await client.query('select pg_advisory_lock(hashtextextended($1, 0))', [lock]);
+    } catch (error) {
+      client.off('error', onError);
+      client.release(true);
+      throw error;
+    }
+    return {
+      release: async () => {
+        try {
+          await client.query('select pg_advisory_unlock(hashtextextended($1, 0))', [lock]);
+          client.off('error', onError);
+          client.release();
+        } catch {
+          client.off('error', onError);
+          client.release(true); // a lost connection has released the lock with it
+        }
+      },
+    };
+  }
+
+  close(): Promise<void> {
+    return this.pool.end();
   }
 }

@@ -3,6 +3,7 @@ export interface JobPayloads {
   'asset.process': { assetId: string };
   'export.run': { exportId: string };
   'maintenance.cleanup': Record<string, never>;
+  'maintenance.reap-orphans': Record<string, never>;
 }
 export type JobName = keyof JobPayloads;
 
@@ -18,6 +19,12 @@ export const JOB_POLICIES: Record<JobName, JobPolicy> = {
   'asset.process': { retryLimit: 3, retryDelay: 5, retryBackoff: true, expireInSeconds: 15 * 60 },
   'export.run': { retryLimit: 2, retryDelay: 3, retryBackoff: true, expireInSeconds: 10 * 60 },
   'maintenance.cleanup': { retryLimit: 1, retryDelay: 60, retryBackoff: false, expireInSeconds: 60 * 60 },
+  'maintenance.reap-orphans': {
+    retryLimit: 1,
+    retryDelay: 60,
+    retryBackoff: false,
+    expireInSeconds: 30 * 60,
+  },
 };
 
 /** What a handler says it did; throwing means "failed, retry if attempts remain". */

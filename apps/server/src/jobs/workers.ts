@@ -1,5 +1,6 @@
 import { cleanupOldExportsHandler } from '../modules/exports/cleanup-old-exports.ts';
 import { exportJobHandler } from '../modules/exports/export.job.ts';
+import { reapOrphansJob } from '../modules/integrity/reap-orphans.job.ts';
 import { processAssetJob } from '../modules/uploads/process-asset.job.ts';
 import type { Deps } from '../trpc/context.ts';
 import type { JobHandler, JobName } from './job-types.ts';
@@ -14,11 +15,13 @@ export const jobHandlers: Handlers = {
   'asset.process': processAssetJob,
   'export.run': exportJobHandler,
   'maintenance.cleanup': cleanupOldExportsHandler,
+  'maintenance.reap-orphans': reapOrphansJob,
 };
 
 /** Cron schedules; pg-boss keeps one per job name, however many workers register it. */
 const jobSchedules = (deps: Deps): { [N in JobName]?: string } => ({
   'maintenance.cleanup': deps.config.EXPORT_CLEANUP_CRON,
+  'maintenance.reap-orphans': deps.config.INTEGRITY_REAPER_CRON,
 });
 
 export async function startWorkers(deps: Deps): Promise<JobName[]> {

@@ -3,6 +3,7 @@ import type { OpenApiMeta } from 'trpc-to-openapi';
 import { z } from 'zod';
 import { AppError, toPublicError, toTrpcError } from '../http/errors.ts';
 import { assertCsrf } from '../modules/auth/csrf.ts';
+import { auditAdminMutation } from '../modules/integrity/audit-log.ts';
 import type { Context } from './context.ts';
 
 const t = initTRPC
@@ -64,9 +65,18 @@ export const authedProcedure = publicProcedure.use(({ ctx, type, next }) => {
   return next({ ctx: { ...ctx, auth: ctx.auth } });
 });
 
-export const adminProcedure = authedProcedure.use(({ ctx, next }) => {
-  if (ctx.auth.user.role !== 'admin') {
-    throw new AppError('FORBIDDEN', 'ADMIN_ONLY', 'Only an admin can do this');
-  }
-  return next();
-});
+export const adminProcedure = authedProcedure
+  .use(({ ctx, next }) => {
+    if (ctx.auth.user.role !== 'admin') {
+      throw new AppError('FORBIDDEN', 'ADMIN_ONLY', 'Only an admin can do this');
+    }
+    return next();
+  })
+  // Every admin mutation that succeeded goes into the audit log (who, what, on which id, when).
+  .use(async ({ ctx, type, path, getRawInput, next }) => {
+    const result = await next();
+    if (type === 'mutation' && result.ok) {
+      await auditAdminMutation(ctx, path, await getRawInput().catch(() => undefined));
+    }
+    return result;
+  });

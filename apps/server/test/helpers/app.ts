@@ -10,6 +10,7 @@ import { createLogger } from '../../src/http/logger.ts';
 import { JobQueue } from '../../src/jobs/job-queue.ts';
 import { startWorkers } from '../../src/jobs/workers.ts';
 import * as auth from '../../src/modules/auth/auth.service.ts';
+import { type RenderHost, renderHostFromConfig } from '../../src/modules/render/render.host.ts';
 import { storageFromConfig } from '../../src/storage/from-config.ts';
 import type { AssetStorage } from '../../src/storage/storage.types.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
@@ -20,6 +21,8 @@ export interface TestApp {
   database: TestDatabase;
   storage: AssetStorage;
   jobs: JobQueue;
+  /** The render service, when asked for (`options.render`). */
+  render: RenderHost | undefined;
   /** Creates a user and logs in over HTTP; answers the bearer token and the login body. */
   userWithToken: (
     role: 'player' | 'admin',
@@ -36,6 +39,8 @@ export interface TestAppOptions {
   workers?: boolean;
   /** Receives every JSON log line (at LOG_LEVEL from env, default silent). */
   logLines?: string[];
+  /** Give the app a render service (real Chromium, started on first use), as the runtime does. */
+  render?: boolean;
 }
 
 export async function startTestApp(
@@ -69,7 +74,8 @@ export async function startTestApp(
   const db = env.DATABASE_URL ? createDatabase({ url: config.DATABASE_URL, poolMax: 2 }) : database.db;
   const storage = storageFromConfig(config);
   const jobs = await JobQueue.start({ connectionString: database.url, logger, pollingIntervalSeconds: 0.5 });
-  const deps = { config, db, logger, storage, jobs };
+  const render = options.render ? renderHostFromConfig(config, storage, logger) : undefined;
+  const deps = { config, db, logger, storage, jobs, ...(render ? { render } : {}) };
   if (options.workers) await startWorkers(deps);
   const app = createApp(deps);
   server.on('request', app);
@@ -80,6 +86,7 @@ export async function startTestApp(
     database,
     storage,
     jobs,
+    render,
     async userWithToken(role, email = `${role}${++counter}-${Date.now()}@example.test`) {
       const user = await auth.createUser(
         { config, db: database.db },
@@ -98,6 +105,7 @@ export async function startTestApp(
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await jobs.stop();
+      await render?.close();
       if (db !== database.db) await db.destroy();
       await database.drop();
       rmSync(assetsDir, { recursive: true, force: true });

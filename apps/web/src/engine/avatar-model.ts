@@ -13,6 +13,28 @@ import { type LoadedModel, loadModel } from './gltf-loader.ts';
 
 export interface ModelRef {
   url: string;
+  /** Other copies of the same model (the original after an optimized variant), tried in order when `url` fails. */
+  alternates?: readonly string[];
+}
+
+/** One step down a model's fallback chain, reported through `LoadAvatarOptions.onFallback`. */
+export interface ModelFallback {
+  /** `base`, or the index of the part in `AvatarSpec.parts`. */
+  model: 'base' | number;
+  failedUrl: string;
+  error: unknown;
+  /** The next URL tried, or null: the part is left out, or the base becomes the built-in shape. */
+  nextUrl: string | null;
+}
+
+export interface LoadAvatarOptions {
+  signal?: AbortSignal;
+  /**
+   * Given: a model that cannot be loaded never fails the avatar. Each URL that fails is reported, the
+   * next one tried; a part with none left is left out, a base with none left is drawn as the built-in
+   * shape (without parts, which were made for that base). Absent: the first failure rejects, as before.
+   */
+  onFallback?: (fallback: ModelFallback) => void;
 }
 
 export interface PartRef extends ModelRef {
@@ -68,30 +90,34 @@ export class AvatarModel {
   }
 
   /** Loads the base and its parts in parallel and assembles them; nothing is left behind on failure. */
-  static async load(
-    scene: Scene,
-    spec: AvatarSpec,
-    options: { signal?: AbortSignal } = {},
-  ): Promise<AvatarModel> {
+  static async load(scene: Scene, spec: AvatarSpec, options: LoadAvatarOptions = {}): Promise<AvatarModel> {
     const refs = spec.base ? [spec.base, ...(spec.parts ?? [])] : [];
-    const settled = await Promise.allSettled(refs.map((ref) => loadModel(scene, ref.url, options)));
+    const settled = await Promise.allSettled(
+      refs.map((ref, i) => loadWithAlternates(scene, ref, i === 0 ? 'base' : i - 1, options)),
+    );
     const loaded = settled.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
     const failure = settled.find((result) => result.status === 'rejected');
-    if (failure || options.signal?.aborted) {
-      for (const model of loaded) model.dispose();
-      throw failure ? failure.reason : options.signal?.reason;
+    const tolerant = options.onFallback !== undefined;
+    if ((failure && !tolerant) || options.signal?.aborted) {
+      for (const model of loaded) model?.dispose();
+      throw failure && !options.signal?.aborted ? failure.reason : options.signal?.reason;
     }
+    const base = loaded[0];
     let model: AvatarModel;
-    if (loaded.length === 0) {
+    if (!base) {
+      for (const part of loaded) part?.dispose();
       model = AvatarModel.builtIn(scene);
     } else {
-      const [base, ...parts] = loaded as [LoadedModel, ...LoadedModel[]];
       base.container.addAllToScene();
-      const attachments = parts.map((part, i) => {
+      const kept: LoadedModel[] = [base];
+      const attachments: Attachment[] = [];
+      loaded.slice(1).forEach((part, i) => {
+        if (!part) return;
         part.container.addAllToScene();
-        return attachPart(base, part, spec.parts?.[i]?.socket);
+        attachments.push(attachPart(base, part, spec.parts?.[i]?.socket));
+        kept.push(part);
       });
-      model = new AvatarModel(loaded, null, attachments);
+      model = new AvatarModel(kept, null, attachments);
     }
     model.applyColors(spec.colors ?? {});
     model.applyMorphs(spec.morphs ?? {});
@@ -101,6 +127,12 @@ export class AvatarModel {
   /** The top node of the avatar: the built-in shape's root, or the base model's `__root__`. */
   get root(): TransformNode | null {
     return this.builtIn ?? this.models[0]?.root ?? null;
+  }
+
+  /** The top node of every model drawn (base and parts): what to move or scale to move the whole avatar. */
+  get roots(): TransformNode[] {
+    if (this.builtIn) return [this.builtIn];
+    return this.models.flatMap((model) => (model.root ? [model.root] : []));
   }
 
   get meshes(): AbstractMesh[] {
@@ -123,6 +155,21 @@ export class AvatarModel {
       for (let i = 0; i < (manager?.numTargets ?? 0); i++) names.add(manager!.getTarget(i).name);
     }
     return [...names];
+  }
+
+  /** Names of the materials a color can go on, in model order, without duplicates. */
+  get materialNames(): string[] {
+    return [...new Set(this.materials.map((material) => material.name).filter((name) => name !== ''))];
+  }
+
+  /** Each named material's base color as drawn now, `#rrggbb` (sRGB). */
+  materialColors(): Record<string, string> {
+    const colors: Record<string, string> = {};
+    for (const material of this.materials) {
+      const hex = baseColorOf(material);
+      if (hex && material.name && !(material.name in colors)) colors[material.name] = hex;
+    }
+    return colors;
   }
 
   private get materials(): Material[] {
@@ -199,6 +246,14 @@ export class AvatarModel {
     return measureBounds(this.meshes);
   }
 
+  /** World bounds of the base model alone (or the built-in shape): the size parts were made to fit. */
+  baseBounds(): Bounds | null {
+    const all = this.bounds();
+    const base = this.models[0];
+    if (this.builtIn || !base || this.models.length === 1) return all;
+    return measureBounds(base.container.meshes);
+  }
+
   dispose(): void {
     // Parts first: some of their nodes may have moved under the base's.
     for (const model of [...this.models].reverse()) model.dispose();
@@ -213,4 +268,38 @@ function setBaseColor(material: Material, hex: string): void {
   if (target.albedoColor) target.albedoColor = color.toLinearSpace();
   else if (target.baseColor) target.baseColor = color.toLinearSpace();
   else if (target.diffuseColor) target.diffuseColor = color;
+}
+
+function baseColorOf(material: Material): string | null {
+  const target = material as Material & { albedoColor?: Color3; baseColor?: Color3; diffuseColor?: Color3 };
+  if (target.albedoColor) return target.albedoColor.toGammaSpace().toHexString();
+  if (target.baseColor) return target.baseColor.toGammaSpace().toHexString();
+  if (target.diffuseColor) return target.diffuseColor.toHexString();
+  return null;
+}
+
+/**
+ * One model through its URLs in turn. Resolves to null when every URL failed and a fallback listener
+ * takes the loss; rejects with the last error otherwise (or at once when aborted).
+ */
+async function loadWithAlternates(
+  scene: Scene,
+  ref: ModelRef,
+  model: ModelFallback['model'],
+  options: LoadAvatarOptions,
+): Promise<LoadedModel | null> {
+  const urls = [ref.url, ...(ref.alternates ?? [])];
+  let lastError: unknown;
+  for (let i = 0; i < urls.length; i++) {
+    const url = urls[i]!;
+    try {
+      return await loadModel(scene, url, options.signal ? { signal: options.signal } : {});
+    } catch (error) {
+      if (options.signal?.aborted) throw error;
+      lastError = error;
+      options.onFallback?.({ model, failedUrl: url, error, nextUrl: urls[i + 1] ?? null });
+    }
+  }
+  if (options.onFallback) return null;
+  throw lastError;
 }

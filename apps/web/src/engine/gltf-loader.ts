@@ -79,16 +79,35 @@ export interface LoadModelOptions {
   signal?: AbortSignal;
 }
 
-/** Fetches and parses one GLB into an asset container (not yet added to the scene). */
-export async function loadModel(
-  scene: Scene,
-  url: string,
-  options: LoadModelOptions = {},
-): Promise<LoadedModel> {
-  registerGltfLoader();
+/**
+ * Where model bytes come from instead of a plain `fetch` (the editor's shared download cache). It may
+ * throw an error with an HTTP `status` (404 and 410 mean the model is gone).
+ */
+export type ModelBytesSource = (url: string, options: { signal?: AbortSignal }) => Promise<Uint8Array>;
+
+let bytesSource: ModelBytesSource | null = null;
+
+/** Routes every model download through `source` (null: plain `fetch` again). */
+export function setModelBytesSource(source: ModelBytesSource | null): void {
+  bytesSource = source;
+}
+
+async function fetchBytes(url: string, signal: AbortSignal | undefined): Promise<Uint8Array> {
+  if (bytesSource) {
+    try {
+      // A copy: the source may keep these bytes for the next load, and decoders (Draco) transfer the
+      // buffer they are given to a worker, which would empty the cached one.
+      return (await bytesSource(url, signal ? { signal } : {})).slice();
+    } catch (error) {
+      if (signal?.aborted) throw error;
+      const status = (error as { status?: unknown }).status;
+      const code = status === 404 || status === 410 ? 'MODEL_NOT_FOUND' : 'MODEL_FETCH_FAILED';
+      throw new ModelLoadError(code, url, messageOf(error));
+    }
+  }
   let response: Response;
   try {
-    response = await fetch(url, { signal: options.signal ?? null, credentials: 'same-origin' });
+    response = await fetch(url, { signal: signal ?? null, credentials: 'same-origin' });
   } catch (error) {
     throw new ModelLoadError('MODEL_FETCH_FAILED', url, `Could not fetch the model: ${messageOf(error)}`);
   }
@@ -97,7 +116,17 @@ export async function loadModel(
       response.status === 404 || response.status === 410 ? 'MODEL_NOT_FOUND' : 'MODEL_FETCH_FAILED';
     throw new ModelLoadError(code, url, `Could not fetch the model: HTTP ${response.status}`);
   }
-  const bytes = new Uint8Array(await response.arrayBuffer());
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+/** Fetches and parses one GLB into an asset container (not yet added to the scene). */
+export async function loadModel(
+  scene: Scene,
+  url: string,
+  options: LoadModelOptions = {},
+): Promise<LoadedModel> {
+  registerGltfLoader();
+  const bytes = await fetchBytes(url, options.signal);
 
   // Each container registers a scene-dispose callback it never removes; remember it to remove it later.
   const before = new Set<Observer<Scene>>(scene.onDisposeObservable.observers);

@@ -4,7 +4,7 @@ import { Effect } from '@babylonjs/core/Materials/effect';
 import { Color4 } from '@babylonjs/core/Maths/math.color';
 import { Vector3 } from '@babylonjs/core/Maths/math.vector';
 import { Scene } from '@babylonjs/core/scene';
-import { AvatarModel, type AvatarSpec } from './avatar-model.ts';
+import { AvatarModel, type AvatarSpec, type LoadAvatarOptions } from './avatar-model.ts';
 import { type CameraView, frameCamera } from './framing.ts';
 import { registerGltfLoader } from './gltf-loader.ts';
 import { addStudioLighting, type StudioLighting } from './studio-lighting.ts';
@@ -75,7 +75,7 @@ export class SceneBuilder {
    * Loads an avatar and swaps it in for the one on show, which is disposed. Resolves to null when a
    * later call replaced it before it finished loading (it is disposed then too).
    */
-  async showAvatar(spec: AvatarSpec, options: { signal?: AbortSignal } = {}): Promise<AvatarModel | null> {
+  async showAvatar(spec: AvatarSpec, options: LoadAvatarOptions = {}): Promise<AvatarModel | null> {
     const generation = ++this.generation;
     const model = await AvatarModel.load(this.scene, spec, options);
     if (generation !== this.generation) {

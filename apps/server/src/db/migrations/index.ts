@@ -3,6 +3,9 @@ import * as m0001 from './2026_11_22_0001_users_sessions.ts';
 import * as m0002 from './2026_11_22_0002_asset_catalog.ts';
 import * as m0003 from './2026_11_22_0003_uploads.ts';
 import * as m0004 from './2026_11_22_0004_exports.ts';
+import * as m0005 from './2026_12_07_0005_avatar_delivery.ts';
+import * as m0006 from './2026_12_07_0006_reliability.ts';
+import * as m0007 from './2026_12_07_0007_export_options.ts';
 
 /** Every migration, by name; names sort in the order they run. Add new ones at the end. */
 export const migrations: Record<string, Migration> = {
@@ -10,4 +13,7 @@ export const migrations: Record<string, Migration> = {
   '2026_11_22_0002_asset_catalog': m0002,
   '2026_11_22_0003_uploads': m0003,
   '2026_11_22_0004_exports': m0004,
+  '2026_12_07_0005_avatar_delivery': m0005,
+  '2026_12_07_0006_reliability': m0006,
+  '2026_12_07_0007_export_options': m0007,
 };

@@ -17,6 +17,7 @@ import {
   VersionList,
 } from '@avatar/contracts';
 import { adminProcedure, authedProcedure, router } from '../../trpc/trpc.ts';
+import { idempotencyFrom, idempotent } from '../integrity/idempotency.ts';
 import * as publish from './catalog.publish.ts';
 import * as catalog from './catalog.service.ts';
 
@@ -128,5 +129,9 @@ export const catalogRouter = router({
     })
     .input(CreateVersionInput)
     .output(Asset)
-    .mutation(({ ctx, input }) => publish.createVersion(ctx, ctx.auth.user.id, input)),
+    .mutation(({ ctx, input }) =>
+      idempotent(idempotencyFrom(ctx, 'catalog.createVersion'), input, () =>
+        publish.createVersion(ctx, ctx.auth.user.id, input),
+      ),
+    ),
 });

@@ -5,6 +5,7 @@ import type { Db } from '../../db/database.ts';
 import type { JobHandler } from '../../jobs/job-types.ts';
 import type { AssetStorage } from '../../storage/storage.types.ts';
 import * as avatars from '../avatars/avatars.service.ts';
+import { sweepRenderCache } from '../render/sweep-render-cache.ts';
 
 export interface CleanupDeps {
   config: Pick<Config, 'EXPORT_RETENTION_DAYS' | 'EXPORT_INACTIVE_USER_DAYS'>;
@@ -161,5 +162,7 @@ export const cleanupOldExportsHandler =
   (deps: CleanupDeps): JobHandler<'maintenance.cleanup'> =>
   async () => {
     await cleanupOldExports(deps);
+    const renders = await sweepRenderCache(deps.storage);
+    if (renders > 0) deps.logger.info({ renders }, 'removed old cached renders');
     return 'completed';
   };

@@ -12,7 +12,7 @@ import {
   type SocketSelector,
   validateGlb,
 } from '@avatar/asset-core';
-import type { AvatarSlot, ExportFormat, ExportQuality } from '@avatar/contracts';
+import type { AvatarSlot, ExportFormat, ExportOptions, ExportQuality } from '@avatar/contracts';
 import type { Document } from '@gltf-transform/core';
 import { MeshoptDecoder, MeshoptSimplifier } from 'meshoptimizer';
 import type { Logger } from 'pino';
@@ -21,7 +21,9 @@ import type { AssetRow } from '../../db/tables.ts';
 import type { AssetStorage } from '../../storage/storage.types.ts';
 import { isStorageError } from '../../storage/storage-error.ts';
 import type { AvatarForExport } from '../avatars/avatars.service.ts';
+import type { RenderHost } from '../render/render.host.ts';
 import { ExportAborted, ExportFailure, throwIfAborted } from './export-failure.ts';
+import type { ImageConvertOptions } from './render-converters.ts';
 
 /**
  * Where a part that is not skinned to the base's skeleton goes, tried in order. Shoes have no single
@@ -112,6 +114,8 @@ export interface ComposeExportInput {
   quality: ExportQuality;
   converter: ExportConverter;
   signal?: AbortSignal;
+  /** Camera, background and pose the request asked for (drawn and static formats read them). */
+  options?: ExportOptions;
 }
 
 export interface ComposedExport {
@@ -121,7 +125,7 @@ export interface ComposedExport {
 
 /** The avatar as one file: load, compose onto sockets or the skeleton, colour, morph, reduce, convert. */
 export async function composeExport(
-  deps: { storage: AssetStorage; logger: Logger },
+  deps: { storage: AssetStorage; logger: Logger; render?: RenderHost },
   input: ComposeExportInput,
 ): Promise<ComposedExport> {
   const { avatar, quality, signal } = input;
@@ -150,7 +154,17 @@ export async function composeExport(
     throw new ExportFailure('COMPOSE_FAILED', false, { cause: error });
   }
   throwIfAborted(signal);
-  const bytes = await input.converter.convert(document, { signal });
+  // A drawn format (PNG, JPG) reads the render service; the others ignore it.
+  const convertOptions: ImageConvertOptions = {
+    signal,
+    quality,
+    ...(deps.render ? { render: deps.render } : {}),
+  };
+  const { camera, background, pose } = input.options ?? {};
+  if (camera) convertOptions.camera = camera;
+  if (background) convertOptions.background = background;
+  if (pose) convertOptions.pose = pose;
+  const bytes = await input.converter.convert(document, convertOptions);
   if (input.format === 'glb') await assertValidGlb(bytes);
   return { bytes, triangles };
 }

@@ -1,4 +1,4 @@
-import { isAssetCoreError } from '@avatar/asset-core';
+import { isAssetCoreError, isPoseNotFoundError } from '@avatar/asset-core';
 import type { ExportErrorCode } from '@avatar/contracts';
 import { isStorageError } from '../../storage/storage-error.ts';
 
@@ -32,6 +32,8 @@ export function toExportFailure(error: unknown): ExportFailure {
   if (error instanceof ExportFailure) return error;
   if (error instanceof ExportAborted) return new ExportFailure('CANCELLED', false, { cause: error });
   if (isAssetCoreError(error)) return new ExportFailure('COMPOSE_FAILED', false, { cause: error });
+  // A pose the request named that the composed avatar lacks: trying again cannot help.
+  if (isPoseNotFoundError(error)) return new ExportFailure('COMPOSE_FAILED', false, { cause: error });
   if (isStorageError(error)) {
     const permanent = error.code === 'INVALID_KEY' || error.code === 'ACCESS_DENIED';
     return new ExportFailure('STORAGE_UNAVAILABLE', !permanent, { cause: error });

@@ -124,6 +124,10 @@ describe('a worker killed mid-job', () => {
     expect(objects).toEqual([row!.storage_key]);
     // The queue marks the job done just after the handler has finished the row.
     await until(async () => (await app.jobs.state('export.run', jobId))?.state === 'completed', 10_000);
-    expect(await app.jobs.state('export.run', jobId)).toMatchObject({ state: 'completed', retryCount: 1 });
+    // One retry, or two when the retry outran the one-second expiry it inherited (a loaded machine): then
+    // pg-boss hands it out again, the lease (job-queue.ts) makes that run wait, and it finds the work done.
+    const final = await app.jobs.state('export.run', jobId);
+    expect(final?.state).toBe('completed');
+    expect(final?.retryCount).toBeGreaterThanOrEqual(1);
   }, 90_000);
 });

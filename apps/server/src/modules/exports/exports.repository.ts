@@ -1,6 +1,7 @@
 import {
   type ExportErrorCode,
   type ExportFormat,
+  type ExportOptions,
   type ExportQuality,
   exportErrorCodes,
 } from '@avatar/contracts';
@@ -23,6 +24,7 @@ export const exportColumns = [
   'triangles',
   'error_code',
   'request_id',
+  'options',
   'attempts',
   'created_at',
   'started_at',
@@ -40,13 +42,16 @@ export function insertExport(
     status: 'pending' | 'processing';
     request_id: string | null;
     retentionDays: number;
+    /** Camera, background, pose: `ExportOptions`. */
+    options?: ExportOptions;
   },
 ): Promise<ExportRow> {
-  const { retentionDays, ...row } = values;
+  const { retentionDays, options, ...row } = values;
   return db
     .insertInto('exports')
     .values({
       ...row,
+      options: JSON.stringify(options ?? {}),
       started_at: row.status === 'processing' ? sql<Date>`now()` : null,
       expires_at: sql<Date>`now() + make_interval(days => ${retentionDays})`,
     })

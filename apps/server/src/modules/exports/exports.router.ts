@@ -1,6 +1,7 @@
 import { CreateExportInput, Export, ExportFormatList, ExportHealth, ExportIdInput } from '@avatar/contracts';
 import { z } from 'zod';
 import { authedProcedure, publicProcedure, router } from '../../trpc/trpc.ts';
+import { idempotencyFrom, idempotent } from '../integrity/idempotency.ts';
 import * as exportsService from './exports.service.ts';
 
 const tags = ['exports'];
@@ -30,21 +31,24 @@ export const exportsRouter = router({
     .input(CreateExportInput)
     .output(Export)
     .mutation(({ ctx, input }) =>
-      exportsService.create(
-        ctx,
-        {
-          userId: ctx.auth.user.id,
-          requestId: ctx.requestId || null,
-          onClientGone(listener) {
-            // 'close' before the response is written means the client hung up.
-            const onClose = () => {
-              if (!ctx.res.writableEnded) listener();
-            };
-            ctx.res.once('close', onClose);
-            return () => ctx.res.off('close', onClose);
+      // A double-clicked export (same Idempotency-Key) is one export, counted once by the rate limit.
+      idempotent(idempotencyFrom(ctx, 'export.create'), input, () =>
+        exportsService.create(
+          ctx,
+          {
+            userId: ctx.auth.user.id,
+            requestId: ctx.requestId || null,
+            onClientGone(listener) {
+              // 'close' before the response is written means the client hung up.
+              const onClose = () => {
+                if (!ctx.res.writableEnded) listener();
+              };
+              ctx.res.once('close', onClose);
+              return () => ctx.res.off('close', onClose);
+            },
           },
-        },
-        input,
+          input,
+        ),
       ),
     ),
 
@@ -86,7 +90,7 @@ export const exportsRouter = router({
     })
     .input(z.void())
     .output(ExportFormatList)
-    .query(({ ctx }) => exportsService.formats(ctx.config)),
+    .query(({ ctx }) => exportsService.formats(ctx.config, ctx)),
 
   health: publicProcedure
     .meta({

@@ -16,9 +16,12 @@ import type { Db } from '../../db/database.ts';
 import { AppError } from '../../http/errors.ts';
 import type { JobQueue } from '../../jobs/job-queue.ts';
 import type { AssetStorage } from '../../storage/storage.types.ts';
+import * as avatars from '../avatars/avatars.service.ts';
 import * as rateLimits from '../rate-limit/rate-limit.repository.ts';
-import { converterFor } from './converters.ts';
+import type { RenderHost } from '../render/render.host.ts';
+import { converterAvailable, converterFor } from './converters.ts';
 import { ExportAborted, toExportFailure } from './export-failure.ts';
+import { assertPoseExists } from './export-pose.ts';
 import { toExport } from './exports.mapper.ts';
 import * as repo from './exports.repository.ts';
 import { finishFailed, runExport } from './run-export.ts';
@@ -29,6 +32,7 @@ export interface ExportDeps {
   storage: AssetStorage;
   jobs: JobQueue;
   logger: Logger;
+  render?: RenderHost;
 }
 
 /** What a request carries beyond its input: who, which request, and a way to notice the client leaving. */
@@ -44,13 +48,14 @@ export const exportNotFound = () => new AppError('NOT_FOUND', 'ROUTE_NOT_FOUND',
 const HANDED_OVER =
   'This export is taking longer than usual, so it continues in the background. Follow it by its id; the file will be ready shortly.';
 
-function assertAvailable(format: CreateExportInput['format']) {
-  if (!converterFor(format)) {
+function assertAvailable(deps: Pick<ExportDeps, 'render'>, format: CreateExportInput['format']) {
+  if (!converterAvailable(format, deps)) {
     throw new AppError(
       'UNPROCESSABLE_CONTENT',
       'VALIDATION_FAILED',
+      // Also for PNG/JPG where this process has no working render service (no Chromium).
       `Export to ${format.toUpperCase()} is not available yet. Choose GLB for now.`,
-      { details: { format, available: exportFormats.filter((f) => converterFor(f)) } },
+      { details: { format, available: exportFormats.filter((f) => converterAvailable(f, deps)) } },
     );
   }
 }
@@ -84,7 +89,10 @@ export async function create(
   scope: RequestScope,
   input: CreateExportInput,
 ): Promise<Export> {
-  assertAvailable(input.format);
+  assertAvailable(deps, input.format);
+  // Storage down: refuse before anything is counted, inserted or queued (503 + Retry-After, issue 10).
+  await deps.storage.ping();
+  if (input.pose) assertPoseExists(await avatars.loadForExport(deps, scope.userId), input.pose);
   await enforceRateLimit(deps, scope.userId);
   const values = {
     user_id: scope.userId,
@@ -92,6 +100,7 @@ export async function create(
     quality: input.quality,
     request_id: scope.requestId,
     retentionDays: deps.config.EXPORT_RETENTION_DAYS,
+    options: { camera: input.camera, background: input.background, pose: input.pose },
   };
   if (input.async) {
     const row = await deps.db.transaction().execute(async (trx) => {
@@ -177,14 +186,14 @@ export async function status(
   return toExport(deps.storage, row);
 }
 
-export function formats(config: Config): ExportFormatList {
+export function formats(config: Config, deps: Pick<ExportDeps, 'render'> = {}): ExportFormatList {
   return {
     formats: exportFormats.map((format) => {
       const converter = converterFor(format);
       return {
         format,
         description: exportFormatDescriptions[format],
-        available: converter !== null,
+        available: converterAvailable(format, deps),
         extension: converter?.extension ?? format,
       };
     }),
@@ -213,7 +222,13 @@ async function reachable(check: () => Promise<unknown>, ms = 2_000): Promise<'up
 }
 
 /** `GET /api/v1/avatar/export/health`: reachability, and the success rate of the last hour. */
-export async function health(deps: Pick<ExportDeps, 'db' | 'storage'>): Promise<ExportHealth> {
+function renderCheck(render: RenderHost | undefined): NonNullable<ExportHealth['checks']['render']> {
+  if (!render) return 'disabled';
+  const { state } = render.status();
+  return state === 'ready' ? 'up' : state === 'unavailable' || state === 'closed' ? 'down' : state;
+}
+
+export async function health(deps: Pick<ExportDeps, 'db' | 'storage' | 'render'>): Promise<ExportHealth> {
   const [database, storage] = await Promise.all([
     reachable(() => sql`select 1`.execute(deps.db)),
     reachable(() => deps.storage.ping()),
@@ -222,13 +237,14 @@ export async function health(deps: Pick<ExportDeps, 'db' | 'storage'>): Promise<
   const finished = counts ? counts.completed + counts.failed : 0;
   const successRate = counts && finished > 0 ? counts.completed / finished : null;
   const down = database === 'down' || storage === 'down' || counts === null;
+  const render = renderCheck(deps.render);
   return {
     status: down
       ? 'unhealthy'
-      : successRate !== null && successRate < DEGRADED_BELOW
+      : (successRate !== null && successRate < DEGRADED_BELOW) || render === 'down'
         ? 'degraded'
         : 'healthy',
-    checks: { database: counts === null ? 'down' : database, storage },
+    checks: { database: counts === null ? 'down' : database, storage, render },
     lastHour: { completed: counts?.completed ?? 0, failed: counts?.failed ?? 0, successRate },
     checkedAt: new Date().toISOString(),
   };

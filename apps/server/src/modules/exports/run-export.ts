@@ -1,10 +1,11 @@
-import type { ExportFormat, ExportQuality } from '@avatar/contracts';
+import { type ExportFormat, ExportOptions, type ExportQuality } from '@avatar/contracts';
 import type { Logger } from 'pino';
 import type { Db } from '../../db/database.ts';
 import type { ExportRow } from '../../db/tables.ts';
 import { exportKey } from '../../storage/keys.ts';
 import type { AssetStorage } from '../../storage/storage.types.ts';
 import * as avatars from '../avatars/avatars.service.ts';
+import type { RenderHost } from '../render/render.host.ts';
 import { composeExport } from './compose-export.ts';
 import { converterFor } from './converters.ts';
 import { ExportAborted, ExportFailure, throwIfAborted } from './export-failure.ts';
@@ -15,6 +16,8 @@ export interface RunDeps {
   db: Db;
   storage: AssetStorage;
   logger: Logger;
+  /** Draws PNG and JPG exports; absent where this process renders nothing. */
+  render?: RenderHost;
 }
 
 /**
@@ -39,7 +42,16 @@ export async function runExport(
 
   const started = performance.now();
   const avatar = await avatars.loadForExport(deps, claimed.user_id);
-  const { bytes, triangles } = await composeExport(deps, { avatar, format, quality, converter, signal });
+  // A row written before options existed holds `{}`.
+  const asked = ExportOptions.safeParse(claimed.options).data ?? {};
+  const { bytes, triangles } = await composeExport(deps, {
+    avatar,
+    format,
+    quality,
+    converter,
+    signal,
+    options: asked,
+  });
   throwIfAborted(signal);
 
   const key = exportKey(claimed.user_id, claimed.id, converter.extension);

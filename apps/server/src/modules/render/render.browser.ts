@@ -67,6 +67,13 @@ export interface RenderPageHooks {
   /** The page crashed or closed. */
   onGone: (page: Page) => void;
   onError: (error: Error) => void;
+  /**
+   * Whether the page may fetch this URL (its own code, the models of the job it renders); every other
+   * request (other hosts, `file:`) is aborted before it leaves the browser. Absent: everything goes.
+   */
+  allowRequest?: (url: string) => boolean;
+  /** A request was refused by `allowRequest`. */
+  onBlocked?: (url: string) => void;
 }
 
 /** Opens the render page and waits until it says it is ready (`window.__renderReady`). */
@@ -81,6 +88,15 @@ export async function openRenderPage(
     page.on('crash', () => hooks.onGone(page));
     page.on('close', () => hooks.onGone(page));
     page.on('pageerror', hooks.onError);
+    const { allowRequest, onBlocked } = hooks;
+    if (allowRequest) {
+      await page.route('**/*', (route) => {
+        const url = route.request().url();
+        if (allowRequest(url)) return route.continue();
+        onBlocked?.(url);
+        return route.abort('blockedbyclient');
+      });
+    }
     const response = await page.goto(url, { timeout: timeoutMs });
     if (!response?.ok()) throw new Error(`GET ${url} answered ${response?.status() ?? 'nothing'}`);
     await page.waitForFunction(

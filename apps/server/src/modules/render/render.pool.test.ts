@@ -134,7 +134,8 @@ async function failureOf(promise: Promise<unknown>): Promise<RenderError> {
   return error as RenderError;
 }
 
-describe.skipIf(skip)('render pool', () => {
+// Browser restarts and fresh pages are slow on a loaded 2-core machine: a minute per test.
+describe.skipIf(skip)('render pool', { timeout: 60_000 }, () => {
   let server: Server | undefined;
   let baseUrl = '';
   let served: string[] = [];
@@ -167,7 +168,9 @@ describe.skipIf(skip)('render pool', () => {
       chromiumPath,
       size: 1,
       renderPageUrl,
-      timeoutMs: 4_000,
+      // Short enough for the hang test, long enough for a fresh page's first render (shaders compile)
+      // on a loaded 2-core machine.
+      timeoutMs: 10_000,
       maxQueue: 1,
       recycleAfter: 3,
     });

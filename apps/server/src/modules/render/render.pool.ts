@@ -43,6 +43,8 @@ interface Slot {
   renders: number;
   /** The page crashed or closed, or should be recycled: open a fresh one before the next job. */
   dead: boolean;
+  /** The model URLs of the job on this page: the only URLs off the render page's origin it may fetch. */
+  allowed: ReadonlySet<string>;
 }
 
 /** How a job's attempt ended: settled one way or the other, or to be tried again. */
@@ -78,6 +80,7 @@ export class RenderPool {
       busy: false,
       renders: 0,
       dead: false,
+      allowed: new Set<string>(),
     }));
   }
 
@@ -202,6 +205,7 @@ export class RenderPool {
     }
 
     let result: RenderPageResult | typeof TIMED_OUT;
+    slot.allowed = modelUrlsOf(job.request, this.options.renderPageUrl);
     try {
       result = await this.evaluate(page, job.request);
     } catch (error) {
@@ -339,6 +343,9 @@ export class RenderPool {
           if (slot.page === gone) slot.dead = true;
         },
         onError: (error) => logger?.warn({ err: error, slot: slot.id }, 'render page error'),
+        allowRequest: (url) => sameOrigin(url, renderPageUrl) || slot.allowed.has(url),
+        onBlocked: (url) =>
+          logger?.warn({ slot: slot.id, url: url.slice(0, 200) }, 'render page request blocked'),
       });
     } catch (error) {
       throw asRenderError(error, 'UNAVAILABLE', `The render page could not be loaded from ${renderPageUrl}`);
@@ -389,6 +396,28 @@ export class RenderPool {
         cause: error,
       });
     }
+  }
+}
+
+/** Every model URL of a request, made absolute against the page (that is how the page fetches it). */
+function modelUrlsOf(request: RenderPageRequest, pageUrl: string): Set<string> {
+  const { base, parts } = request.scene;
+  const urls = new Set<string>();
+  for (const model of [...(base ? [base] : []), ...parts]) {
+    try {
+      urls.add(new URL(model.url, pageUrl).href);
+    } catch {
+      // Not a URL: the page fails to fetch it and says so.
+    }
+  }
+  return urls;
+}
+
+function sameOrigin(url: string, pageUrl: string): boolean {
+  try {
+    return new URL(url).origin === new URL(pageUrl).origin;
+  } catch {
+    return false;
   }
 }
 

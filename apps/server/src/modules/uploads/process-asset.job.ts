@@ -15,6 +15,7 @@ import type { JobHandler } from '../../jobs/job-types.ts';
 import { isStorageError } from '../../storage/storage-error.ts';
 import type { Deps } from '../../trpc/context.ts';
 import { findAsset } from '../catalog/catalog.repository.ts';
+import { renderAssetThumbnail, thumbnailStorageKey } from '../render/asset-thumbnail.ts';
 import { type Encoders, loadEncoders } from './codecs.ts';
 import * as repo from './uploads.repository.ts';
 import { sharedValidatorThread } from './validator-thread.ts';
@@ -35,7 +36,9 @@ class VariantRejected extends Error {}
  * stores them beside it under deterministic keys, records their sizes and triangle counts in the metadata
  * and marks the asset `active`. Re-reads the asset by id and does nothing unless it is still `processing`,
  * so a repeated job is harmless. A failure is retried with backoff; the last one marks the asset `failed`
- * with a reason the admin can read. The thumbnail is another job's (thumbnail_key stays as it is).
+ * with a reason the admin can read. It also renders the 256x256 thumbnail (`{key}.thumb.png`, set as
+ * thumbnail_key) when this process has a render service; an asset with nothing to draw gets none, and a
+ * failed render is logged and leaves the asset without one rather than failing it.
  */
 export function processAssetJob(deps: Deps): JobHandler<'asset.process'> {
   return async (job) => {
@@ -44,10 +47,14 @@ export function processAssetJob(deps: Deps): JobHandler<'asset.process'> {
     try {
       const variants = await makeVariants(deps, row);
       const metadata = { ...(row.metadata as object), variants };
+      const thumbnail = await renderAssetThumbnail(deps, row);
+      if (thumbnail.status !== 'stored')
+        deps.logger.info({ assetId: row.id, thumbnail }, 'asset has no thumbnail');
       const updated = await repo.updateProcessing(deps.db, row.id, {
         status: 'active',
         status_reason: null,
         metadata: JSON.stringify(metadata),
+        ...(thumbnail.status === 'stored' ? { thumbnail_key: thumbnail.key } : {}),
       });
       return updated ? 'completed' : 'skipped';
     } catch (error) {
@@ -57,6 +64,8 @@ export function processAssetJob(deps: Deps): JobHandler<'asset.process'> {
         await Promise.all(
           VARIANTS.map((v) => deps.storage.delete(variantStorageKey(row.storage_key, v)).catch(() => {})),
         );
+        const thumbnailKey = thumbnailStorageKey(row.storage_key);
+        if (thumbnailKey) await deps.storage.delete(thumbnailKey).catch(() => {});
       } else {
         await repo
           .updateProcessing(deps.db, row.id, {

@@ -63,7 +63,12 @@ export async function lockSha256(trx: Transaction<Database>, sha256: string): Pr
 export function updateProcessing(
   db: Db,
   id: string,
-  patch: { status?: 'active' | 'failed'; status_reason: string | null; metadata?: string },
+  patch: {
+    status?: 'active' | 'failed';
+    status_reason: string | null;
+    metadata?: string;
+    thumbnail_key?: string;
+  },
 ): Promise<AssetRow | undefined> {
   return db
     .updateTable('asset_catalog')

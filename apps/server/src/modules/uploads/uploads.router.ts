@@ -7,6 +7,7 @@ import {
   UploadResult,
 } from '@avatar/contracts';
 import { adminProcedure, authedProcedure, router } from '../../trpc/trpc.ts';
+import { idempotencyFrom, idempotent } from '../integrity/idempotency.ts';
 import { assetUrl } from './asset-url.ts';
 import { completeUpload, initUpload } from './direct-upload.ts';
 
@@ -38,7 +39,11 @@ export const uploadsRouter = router({
     })
     .input(CompleteUploadInput)
     .output(UploadResult)
-    .mutation(({ ctx, input }) => completeUpload(ctx, ctx.auth.user.id, input)),
+    .mutation(({ ctx, input }) =>
+      idempotent(idempotencyFrom(ctx, 'upload.complete'), input, () =>
+        completeUpload(ctx, ctx.auth.user.id, input),
+      ),
+    ),
 
   // `/resources/assets/{type}` (catalog) has one segment less, so the two never match the same path.
   assetUrl: authedProcedure

@@ -5,6 +5,7 @@ import { AssetPanel } from './asset-panel.tsx';
 import { createCatalogBrowser } from './catalog-browser.ts';
 import { CatalogFilters, FacetBar } from './catalog-filters.tsx';
 import { CatalogTable } from './catalog-table.tsx';
+import { IntegrityPanel } from './integrity-panel.tsx';
 import { UploadPanel } from './upload-panel.tsx';
 
 interface Selection {
@@ -16,6 +17,7 @@ interface Selection {
 export function AdminPage() {
   const browser = useMemo(() => createCatalogBrowser(catalogApi), []);
   const [uploadOpen, setUploadOpen] = useState(false);
+  const [integrityOpen, setIntegrityOpen] = useState(false);
   const [selected, setSelected] = useState<Selection | null>(null);
 
   useEffect(() => {
@@ -40,6 +42,16 @@ export function AdminPage() {
           </button>
           <button
             type="button"
+            class="button ghost"
+            aria-expanded={integrityOpen}
+            aria-controls="integrity-section"
+            onClick={() => setIntegrityOpen(!integrityOpen)}
+            data-testid="toggle-integrity"
+          >
+            Storage integrity
+          </button>
+          <button
+            type="button"
             class="button primary"
             aria-expanded={uploadOpen}
             aria-controls="upload-section"
@@ -50,6 +62,12 @@ export function AdminPage() {
           </button>
         </div>
       </header>
+
+      {integrityOpen && (
+        <div id="integrity-section">
+          <IntegrityPanel />
+        </div>
+      )}
 
       {uploadOpen && (
         <section class="panel" id="upload-section" aria-labelledby="upload-title">
