@@ -355,6 +355,16 @@ describe.skipIf(skip)('player editor: pick, color, undo, save, export, fallbacks
     await dialog.waitFor({ state: 'detached' });
   }, 150_000);
 
+  it('lists the finished export under Recent exports when the dialog opens again', async () => {
+    await page.getByTestId('open-export').click();
+    const recent = page.locator('.past-export').first();
+    await recent.waitFor();
+    expect(await recent.textContent()).toMatch(/GLB/);
+    expect(await recent.locator('a').getAttribute('href')).toBeTruthy();
+    await page.keyboard.press('Escape');
+    await page.getByTestId('export-dialog').waitFor({ state: 'detached' });
+  });
+
   it('shows a missing asset as a fallback notice, not a crash or a blank canvas', async () => {
     const rows = await app.database.db
       .selectFrom('asset_catalog')

@@ -14,6 +14,37 @@ export const slotAssetTypes = {
   accessories: 'accessory',
 } as const satisfies Record<AvatarSlot, AssetType>;
 
+type SocketRole = 'head' | 'neck' | 'chest' | 'spine' | 'hips' | 'hand' | 'foot';
+export interface SocketChoice {
+  role: SocketRole;
+  side?: 'left' | 'right';
+}
+
+/**
+ * Where a part that is not skinned to the base's skeleton goes, tried in order (sockets are found by role
+ * in the base's inspect report). Shoes have no single socket (two feet): they stay at the origin, where
+ * the feet stand. One table for the export composer and the editor, so both draw the same avatar.
+ */
+const SLOT_SOCKETS: Record<Exclude<AvatarSlot, 'accessories'>, readonly SocketChoice[]> = {
+  hair: [{ role: 'head' }, { role: 'neck' }],
+  top: [{ role: 'chest' }, { role: 'spine' }, { role: 'hips' }],
+  bottom: [{ role: 'hips' }],
+  shoes: [],
+};
+const ACCESSORY_SOCKETS: Record<string, readonly SocketChoice[]> = {
+  headwear: [{ role: 'head' }],
+  eyewear: [{ role: 'head' }],
+  jewelry: [{ role: 'neck' }, { role: 'chest' }],
+  back: [{ role: 'chest' }, { role: 'spine' }],
+  handheld: [{ role: 'hand', side: 'right' }, { role: 'hand' }],
+};
+
+/** The sockets a part of this slot (and, for accessories, category) is placed at, best first. */
+export function socketChoicesFor(slot: AvatarSlot, category: string): readonly SocketChoice[] {
+  if (slot !== 'accessories') return SLOT_SOCKETS[slot];
+  return ACCESSORY_SOCKETS[category] ?? [{ role: 'head' }];
+}
+
 export const MAX_ACCESSORIES = 5;
 export const MAX_COLORS = 32;
 export const MAX_MORPHS = 64;

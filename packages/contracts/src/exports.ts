@@ -80,6 +80,10 @@ export const CreateExportInput = ExportOptions.extend({
 export type CreateExportInput = z.infer<typeof CreateExportInput>;
 
 export const ExportIdInput = z.object({ id: z.uuid('Export ids are UUIDs') });
+export const ListExportsInput = z.object({
+  limit: z.coerce.number().int().min(1, 'limit is at least 1').max(50, 'limit is at most 50').default(20),
+});
+export type ListExportsInput = z.infer<typeof ListExportsInput>;
 
 export const Export = z.object({
   id: z.uuid(),
@@ -142,3 +146,7 @@ export const ExportHealth = z.object({
   checkedAt: z.iso.datetime(),
 });
 export type ExportHealth = z.infer<typeof ExportHealth>;
+
+/** The caller's latest exports, newest first. */
+export const ExportList = z.object({ items: z.array(Export) });
+export type ExportList = z.infer<typeof ExportList>;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../../test/helpers/app.ts';
+import { startTestApp, TEST_PASSWORD, type TestApp } from '../../test/helpers/app.ts';
 import { json } from '../../test/helpers/http.ts';
 import { appRouter } from '../trpc/router.ts';
 import { adminProcedure } from '../trpc/trpc.ts';
@@ -139,5 +139,54 @@ describe('authorization sweep, generated from the router', () => {
     expect(answers).toEqual(
       adminOnly.filter(([, p]) => p._def.type !== 'subscription').map(([n]) => `${n}:403`),
     );
+  });
+});
+
+describe('sessions', () => {
+  const me = (token: string) =>
+    fetch(`${app.baseUrl}/api/v1/auth/me`, { headers: { authorization: `Bearer ${token}` } });
+  const report = (token: string) =>
+    fetch(`${app.baseUrl}/api/v1/admin/integrity?checksums=skip`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+
+  it('a demoted admin loses admin rights on the next request; a new login gets a new session id', async () => {
+    const boss = await app.userWithToken('admin');
+    const demoted = await app.userWithToken('admin');
+    expect((await report(demoted.token)).status).toBe(200);
+    const res = await fetch(`${app.baseUrl}/api/v1/users/${demoted.id}/role`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${boss.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ role: 'player' }),
+    });
+    expect(res.status).toBe(200);
+    expect((await report(demoted.token)).status).toBe(401); // the session ended with the role change
+    const login = await fetch(`${app.baseUrl}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: demoted.email, password: TEST_PASSWORD }),
+    });
+    const { token } = await json(login);
+    expect(token).not.toBe(demoted.token);
+    expect((await report(token)).status).toBe(403);
+    // Setting the same role again changes nothing and ends nothing.
+    await fetch(`${app.baseUrl}/api/v1/users/${demoted.id}/role`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${boss.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ role: 'player' }),
+    });
+    expect((await me(token)).status).toBe(200);
+  });
+
+  it('logout ends the session on the server', async () => {
+    const user = await app.userWithToken('player');
+    expect((await me(user.token)).status).toBe(200);
+    const out = await fetch(`${app.baseUrl}/api/v1/auth/logout`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${user.token}`, 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(out.status).toBe(200);
+    expect((await me(user.token)).status).toBe(401);
   });
 });

@@ -153,8 +153,12 @@ export async function createUser(
 }
 
 export async function setRole({ db }: AuthDeps, id: string, role: Role): Promise<User> {
+  const before = await repo.findUserById(db, id);
   const row = await repo.updateUserRole(db, id, role);
   if (!row) throw new AppError('NOT_FOUND', 'ROUTE_NOT_FOUND', 'No such user');
+  // A changed role ends the user's sessions: the next request of a demoted admin has no admin rights (it
+  // has no session at all), and the next login issues a new session id (issue 10).
+  if (before?.role !== role) await repo.deleteUserSessions(db, id);
   return toUser(row);
 }
 

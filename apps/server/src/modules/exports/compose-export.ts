@@ -12,7 +12,13 @@ import {
   type SocketSelector,
   validateGlb,
 } from '@avatar/asset-core';
-import type { AvatarSlot, ExportFormat, ExportOptions, ExportQuality } from '@avatar/contracts';
+import {
+  type AvatarSlot,
+  type ExportFormat,
+  type ExportOptions,
+  type ExportQuality,
+  socketChoicesFor,
+} from '@avatar/contracts';
 import type { Document } from '@gltf-transform/core';
 import { MeshoptDecoder, MeshoptSimplifier } from 'meshoptimizer';
 import type { Logger } from 'pino';
@@ -24,24 +30,6 @@ import type { AvatarForExport } from '../avatars/avatars.service.ts';
 import type { RenderHost } from '../render/render.host.ts';
 import { ExportAborted, ExportFailure, throwIfAborted } from './export-failure.ts';
 import type { ImageConvertOptions } from './render-converters.ts';
-
-/**
- * Where a part that is not skinned to the base's skeleton goes, tried in order. Shoes have no single
- * socket (two feet): they stay at the origin, where the feet stand.
- */
-const SOCKETS: Record<Exclude<AvatarSlot, 'accessories'>, SocketSelector[]> = {
-  hair: [{ role: 'head' }, { role: 'neck' }],
-  top: [{ role: 'chest' }, { role: 'spine' }, { role: 'hips' }],
-  bottom: [{ role: 'hips' }],
-  shoes: [],
-};
-const ACCESSORY_SOCKETS: Record<string, SocketSelector[]> = {
-  headwear: [{ role: 'head' }],
-  eyewear: [{ role: 'head' }],
-  jewelry: [{ role: 'neck' }, { role: 'chest' }],
-  back: [{ role: 'chest' }, { role: 'spine' }],
-  handheld: [{ role: 'hand', side: 'right' }, { role: 'hand' }],
-};
 
 // A variant the upload pipeline made for a quality sits beside the original, as `{key}.{quality}.glb`.
 const VARIANTS: Record<ExportQuality, ExportQuality[]> = {
@@ -103,9 +91,8 @@ async function loadAsset(storage: AssetStorage, row: AssetRow, quality: ExportQu
   return null;
 }
 
-function socketsFor(slot: AvatarSlot, row: AssetRow): SocketSelector[] {
-  if (slot !== 'accessories') return SOCKETS[slot];
-  return ACCESSORY_SOCKETS[row.category] ?? [{ role: 'head' }];
+function socketsFor(slot: AvatarSlot, row: AssetRow): readonly SocketSelector[] {
+  return socketChoicesFor(slot, row.category);
 }
 
 export interface ComposeExportInput {

@@ -73,6 +73,18 @@ export function findUserExport(db: Conn, userId: string, id: string): Promise<Ex
     .executeTakeFirst();
 }
 
+/** The owner's latest exports, newest first (index exports_user_created_idx). */
+export function listUserExports(db: Conn, userId: string, limit: number): Promise<ExportRow[]> {
+  return db
+    .selectFrom('exports')
+    .select(exportColumns)
+    .where('user_id', '=', userId)
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(limit)
+    .execute();
+}
+
 /**
  * Takes an export to work on. A `processing` row is taken again on purpose: it is what a crashed worker
  * leaves, and the queue only redelivers a job once that worker's lease has expired. Finished rows are

@@ -1,4 +1,12 @@
-import { CreateExportInput, Export, ExportFormatList, ExportHealth, ExportIdInput } from '@avatar/contracts';
+import {
+  CreateExportInput,
+  Export,
+  ExportFormatList,
+  ExportHealth,
+  ExportIdInput,
+  ExportList,
+  ListExportsInput,
+} from '@avatar/contracts';
 import { z } from 'zod';
 import { authedProcedure, publicProcedure, router } from '../../trpc/trpc.ts';
 import { idempotencyFrom, idempotent } from '../integrity/idempotency.ts';
@@ -59,6 +67,14 @@ export const exportsRouter = router({
     .input(ExportIdInput)
     .output(Export)
     .query(({ ctx, input }) => exportsService.status(ctx, ctx.auth.user.id, input.id)),
+
+  list: authedProcedure
+    .meta({
+      openapi: { method: 'GET', path: '/api/v1/avatar/exports', tags, summary: 'My latest exports' },
+    })
+    .input(ListExportsInput)
+    .output(ExportList)
+    .query(({ ctx, input }) => exportsService.list(ctx, ctx.auth.user.id, input.limit)),
 
   /**
    * Follows one export until it finishes: an event on every status change (tRPC over server-sent

@@ -4,6 +4,7 @@ import {
   type Export,
   type ExportFormatList,
   type ExportHealth,
+  type ExportList,
   exportErrorMessages,
   exportFormatDescriptions,
   exportFormats,
@@ -184,6 +185,16 @@ export async function status(
   const row = await repo.findUserExport(deps.db, userId, id);
   if (!row) throw exportNotFound();
   return toExport(deps.storage, row);
+}
+
+/** `GET /api/v1/avatar/exports`: the caller's latest exports, newest first, with fresh download URLs. */
+export async function list(
+  deps: Pick<ExportDeps, 'db' | 'storage'>,
+  userId: string,
+  limit: number,
+): Promise<ExportList> {
+  const rows = await repo.listUserExports(deps.db, userId, limit);
+  return { items: await Promise.all(rows.map((row) => toExport(deps.storage, row))) };
 }
 
 export function formats(config: Config, deps: Pick<ExportDeps, 'render'> = {}): ExportFormatList {

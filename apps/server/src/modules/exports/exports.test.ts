@@ -181,6 +181,19 @@ describe('who sees an export', () => {
     expect((await call('GET', `/api/v1/avatar/export/status?id=${mine.id}`)).status).toBe(200);
   });
 
+  it('lists my latest exports newest first, and none of anyone else’s', async () => {
+    const mine = await json(await exportNow({ format: 'glb', quality: 'low', async: true }));
+    const listed = await json(await call('GET', '/api/v1/avatar/exports?limit=3'));
+    expect(listed.items).toHaveLength(3);
+    expect(listed.items[0].id).toBe(mine.id);
+    const created = listed.items.map((e: { createdAt: string }) => e.createdAt);
+    expect([...created].sort().reverse()).toEqual(created);
+
+    const theirs = await json(await other('GET', '/api/v1/avatar/exports'));
+    expect(theirs.items.map((e: { id: string }) => e.id)).not.toContain(mine.id);
+    expect((await call('GET', '/api/v1/avatar/exports?limit=500')).status).toBe(400);
+  });
+
   it('refuses a subscription to someone else’s export', async () => {
     const mine = await json(await exportNow({ format: 'glb', quality: 'low', async: true }));
     const otherToken = (await app.userWithToken('player')).token;

@@ -12,7 +12,7 @@ import { humanMessage } from '../../api/errors.ts';
 import { api } from '../../api/trpc.ts';
 import { dirty, save } from './editor-store.ts';
 import { ExportStatus, PastExports } from './export-status.tsx';
-import { followExport, isFinished, rememberExport } from './export-tracker.ts';
+import { followExport, isFinished } from './export-tracker.ts';
 
 type Phase =
   | { step: 'choose'; error?: string }
@@ -95,12 +95,6 @@ export function ExportDialog({ userId, onClose }: { userId: string; onClose: () 
     }
     try {
       const item = await api.exports.create.mutate({ format, quality, async: background });
-      rememberExport(userId, {
-        id: item.id,
-        format: item.format,
-        quality: item.quality,
-        createdAt: item.createdAt,
-      });
       track(item);
     } catch (error) {
       setPhase({ step: 'choose', error: humanMessage(error) });

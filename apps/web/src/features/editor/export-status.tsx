@@ -1,7 +1,6 @@
 import type { Export } from '@avatar/contracts';
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../../api/trpc.ts';
-import { type PastExport, pastExports } from './export-tracker.ts';
 
 const STATUS_TEXT: Record<Export['status'], string> = {
   pending: 'Waiting in line…',
@@ -88,24 +87,27 @@ export function ExportStatus(props: {
   );
 }
 
-/** Recent exports from this browser, with fresh download links while the files last. */
-export function PastExports({ userId, current }: { userId: string; current: Export | null }) {
+/** My latest finished exports (from any device), with fresh download links while the files last. */
+export function PastExports({ current }: { userId: string; current: Export | null }) {
   const [items, setItems] = useState<Export[]>([]);
   const currentId = current?.id;
   const currentStatus = current?.status;
   useEffect(() => {
     let live = true;
-    const known: PastExport[] = pastExports(userId)
-      .filter((e) => e.id !== currentId)
-      .slice(0, 5);
-    Promise.all(known.map((e) => api.exports.status.query({ id: e.id }).catch(() => null))).then((found) => {
-      if (live)
-        setItems(found.filter((e): e is Export => e !== null && e.status === 'completed' && !!e.downloadUrl));
-    });
+    api.exports.list.query({ limit: 12 }).then(
+      ({ items: found }) => {
+        if (!live) return;
+        const done = found.filter((e) => e.id !== currentId && e.status === 'completed' && !!e.downloadUrl);
+        setItems(done.slice(0, 5));
+      },
+      () => {
+        // The list is a convenience: without it the dialog still exports.
+      },
+    );
     return () => {
       live = false;
     };
-  }, [userId, currentId, currentStatus]);
+  }, [currentId, currentStatus]);
   if (items.length === 0) return null;
   return (
     <section class="past-exports">

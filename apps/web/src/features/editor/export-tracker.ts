@@ -71,34 +71,3 @@ export function followExport(id: string, options: FollowOptions): () => void {
   }
   return stop;
 }
-
-const STORE_KEY = 'avatar-studio.exports';
-export interface PastExport {
-  id: string;
-  format: string;
-  quality: string;
-  createdAt: string;
-}
-
-/**
- * The exports started from this browser, newest first. The server has no list of a user's exports
- * yet, so the ids are kept here and their status (and a fresh download link) read by id.
- */
-export function pastExports(userId: string): PastExport[] {
-  try {
-    const all = JSON.parse(localStorage.getItem(STORE_KEY) ?? '{}') as Record<string, PastExport[]>;
-    return Array.isArray(all[userId]) ? all[userId] : [];
-  } catch {
-    return [];
-  }
-}
-
-export function rememberExport(userId: string, item: PastExport): void {
-  try {
-    const all = JSON.parse(localStorage.getItem(STORE_KEY) ?? '{}') as Record<string, PastExport[]>;
-    all[userId] = [item, ...(all[userId] ?? []).filter((e) => e.id !== item.id)].slice(0, 8);
-    localStorage.setItem(STORE_KEY, JSON.stringify(all));
-  } catch {
-    // Private mode or a full quota: the list is a convenience.
-  }
-}

@@ -20,7 +20,7 @@ export function ColorsPanel() {
   return (
     <ul class="swatches" data-testid="colors-panel">
       {info.materials.map((material) => {
-        const value = present.colors[material] ?? info.baseColors[material] ?? '#cccccc';
+        const value = (present.colors[material] ?? info.baseColors[material] ?? '#cccccc').toLowerCase();
         const changed = material in present.colors;
         const id = `color-${material.replace(/[^a-z0-9_-]/gi, '_')}`;
         return (

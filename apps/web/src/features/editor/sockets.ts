@@ -1,30 +1,7 @@
-import type { AssetMetadata, AvatarSlot } from '@avatar/contracts';
+import { type AssetMetadata, type AvatarSlot, socketChoicesFor } from '@avatar/contracts';
 
-type Role = NonNullable<AssetMetadata['sockets'][number]['role']>;
-interface Selector {
-  role: Role;
-  side?: 'left' | 'right';
-}
-
-/*
- * Where a part that is not skinned to the base's skeleton goes, tried in order: the same table the
- * server's export composer uses (apps/server/src/modules/exports/compose-export.ts), so the editor
- * shows what an export will contain. It belongs in @avatar/contracts; until it moves there, keep the
- * two in step.
- */
-const SOCKETS: Record<Exclude<AvatarSlot, 'accessories'>, Selector[]> = {
-  hair: [{ role: 'head' }, { role: 'neck' }],
-  top: [{ role: 'chest' }, { role: 'spine' }, { role: 'hips' }],
-  bottom: [{ role: 'hips' }],
-  shoes: [],
-};
-const ACCESSORY_SOCKETS: Record<string, Selector[]> = {
-  headwear: [{ role: 'head' }],
-  eyewear: [{ role: 'head' }],
-  jewelry: [{ role: 'neck' }, { role: 'chest' }],
-  back: [{ role: 'chest' }, { role: 'spine' }],
-  handheld: [{ role: 'hand', side: 'right' }, { role: 'hand' }],
-};
+// The socket table lives in @avatar/contracts, shared with the server's export composer, so the editor
+// shows what an export will contain.
 
 /** The base's node a part is placed at, or undefined (it stays where it was authored). */
 export function socketFor(
@@ -32,9 +9,7 @@ export function socketFor(
   category: string,
   base: AssetMetadata | null | undefined,
 ): string | undefined {
-  const selectors =
-    slot === 'accessories' ? (ACCESSORY_SOCKETS[category] ?? [{ role: 'head' }]) : SOCKETS[slot];
-  for (const selector of selectors) {
+  for (const selector of socketChoicesFor(slot, category)) {
     const found = base?.sockets.find(
       (socket) => socket.role === selector.role && (!selector.side || socket.side === selector.side),
     );
