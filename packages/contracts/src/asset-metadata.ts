@@ -6,6 +6,24 @@ import { z } from 'zod';
  */
 const Vec3 = z.tuple([z.number(), z.number(), z.number()]);
 
+/** Size and triangle count of one derived variant, as the background job recorded them. */
+export const VariantSummary = z.object({
+  bytes: z.number().int(),
+  triangles: z.number().int(),
+  vertices: z.number().int(),
+  /** The optimized variant came out larger than the original, so it is a copy of the original. */
+  sameAsOriginal: z.boolean().optional(),
+});
+export type VariantSummary = z.infer<typeof VariantSummary>;
+
+/** Kept in the asset's metadata under `variants` once processing has finished. */
+export const AssetVariantsSummary = z.object({
+  optimized: VariantSummary,
+  low: VariantSummary,
+  medium: VariantSummary,
+});
+export type AssetVariantsSummary = z.infer<typeof AssetVariantsSummary>;
+
 export const AssetMetadata = z.object({
   byteLength: z.number(),
   generator: z.string().nullable(),
@@ -62,5 +80,7 @@ export const AssetMetadata = z.object({
       side: z.enum(['left', 'right']).nullable(),
     }),
   ),
+  /** Set by the `asset.process` job once the optimized and quality variants exist. */
+  variants: AssetVariantsSummary.optional(),
 });
 export type AssetMetadata = z.infer<typeof AssetMetadata>;

@@ -90,24 +90,6 @@ export type InitUploadResult = z.infer<typeof InitUploadResult>;
 export const CompleteUploadInput = UploadFields.extend({ uploadId: z.uuid() });
 export type CompleteUploadInput = z.infer<typeof CompleteUploadInput>;
 
-/** Size and triangle count of one derived variant, as the background job recorded them. */
-export const VariantSummary = z.object({
-  bytes: z.number().int(),
-  triangles: z.number().int(),
-  vertices: z.number().int(),
-  /** The optimized variant came out larger than the original, so it is a copy of the original. */
-  sameAsOriginal: z.boolean().optional(),
-});
-export type VariantSummary = z.infer<typeof VariantSummary>;
-
-/** Kept in the asset's metadata under `variants` once processing has finished. */
-export const AssetVariantsSummary = z.object({
-  optimized: VariantSummary,
-  low: VariantSummary,
-  medium: VariantSummary,
-});
-export type AssetVariantsSummary = z.infer<typeof AssetVariantsSummary>;
-
 export const AssetUrlInput = z.object({
   id: z.uuid('Asset ids are UUIDs'),
   variant: AssetVariant.default('original'),
