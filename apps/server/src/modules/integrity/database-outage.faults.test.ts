@@ -70,6 +70,11 @@ describe('the database unreachable after the object was written', () => {
     expect(kept.status).toBe(201);
     const keptKey = (await app.db.selectFrom('asset_catalog').select('storage_key').executeTakeFirstOrThrow())
       .storage_key;
+    // Its background processing writes variants too: let it finish, so the write caught below is the upload's.
+    await until('the first upload processed', async () => {
+      const row = await app.db.selectFrom('asset_catalog').select('status').executeTakeFirstOrThrow();
+      return row.status !== 'processing';
+    });
 
     // The database stops right after the storage write, before the row is inserted.
     const put = app.storage.put.bind(app.storage);
