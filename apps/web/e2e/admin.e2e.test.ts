@@ -5,27 +5,12 @@ import type { Asset, AssetPage } from '@avatar/contracts';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, TEST_PASSWORD, type TestApp } from '../../server/test/helpers/app.ts';
+import { CHROMIUM_ARGS, chromiumPath, hasChromium, skip } from './browser.ts';
 
 const webRoot = fileURLToPath(new URL('..', import.meta.url));
 const distDir = path.join(webRoot, 'dist');
 const shots = path.join(webRoot, 'test-results');
 const fixtures = process.env.GLB_FIXTURES ?? '/work/shared/fixtures/glb';
-const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const isCi = process.env.CI === 'true';
-const hasChromium = existsSync(chromiumPath);
-// On a developer machine without Chromium the suite is skipped; in CI a missing browser fails it.
-const skip = !hasChromium && !isCi;
-if (skip) console.warn(`web-e2e skipped: no Chromium at ${chromiumPath} (install it or set CHROMIUM_PATH)`);
-
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 const BOX_KEY = 'props/test-box';
 

@@ -4,18 +4,13 @@ import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, TEST_PASSWORD, type TestApp } from '../../server/test/helpers/app.ts';
+import { CHROMIUM_ARGS, chromiumPath, skip } from './browser.ts';
 
 const webRoot = fileURLToPath(new URL('..', import.meta.url));
 const distDir = path.join(webRoot, 'dist');
 const shots = path.join(webRoot, 'test-results');
 const fixtures = process.env.GLB_FIXTURES ?? '/work/shared/fixtures/glb';
-const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const isCi = process.env.CI === 'true';
-const hasChromium = existsSync(chromiumPath);
-// On a developer machine without Chromium the suite is skipped; in CI a missing browser fails it.
-const skip = !hasChromium && !isCi;
 
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-sync'];
 const ORPHAN = 'exports/00000000-0000-4000-8000-0000000000aa/00000000-0000-4000-8000-0000000000bb.glb';
 
 describe.skipIf(skip)('admin: storage integrity panel', () => {
