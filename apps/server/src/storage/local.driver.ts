@@ -57,6 +57,8 @@ export interface ServedObject {
   close: () => Promise<void>;
 }
 
+const SIDECAR_CACHE_ENTRIES = 2_000;
+
 interface Opened {
   handle: FileHandle;
   stat: Stats;
@@ -73,6 +75,12 @@ export class LocalDriver implements AssetStorage {
   private readonly secret: string | Buffer;
   private readonly defaultExpiry: number;
   private readonly now: () => number;
+  /**
+   * Sidecars read recently, so serving a hot object costs no sidecar read. An entry is used only while the
+   * object file's size and mtime still match it (as the sidecar on disk is), so a write by another process
+   * is noticed; this process's own writes and deletes drop their entry.
+   */
+  private readonly sidecars = new Map<string, Sidecar>();
 
   constructor(options: LocalDriverOptions) {
     if (Buffer.byteLength(options.signingSecret) < 16) {
@@ -89,6 +97,7 @@ export class LocalDriver implements AssetStorage {
   }
 
   async put(key: string, body: Readable | Buffer, options: PutOptions): Promise<PutResult> {
+    this.sidecars.delete(key);
     assertValidKey(key);
     // Temp files live in the same tree (same file system), so the final rename is atomic: a reader or a
     // crash sees the old object or the whole new one, never a truncated file.
@@ -188,6 +197,7 @@ export class LocalDriver implements AssetStorage {
   }
 
   async delete(key: string): Promise<void> {
+    this.sidecars.delete(key);
     assertValidKey(key);
     for (const path of [this.objectPath(key), this.metaPath(key)]) {
       try {
@@ -267,6 +277,15 @@ export class LocalDriver implements AssetStorage {
     return removed;
   }
 
+  private remember(key: string, sidecar: Sidecar): void {
+    this.sidecars.delete(key); // re-inserted last: the Map's order is the recency order
+    this.sidecars.set(key, sidecar);
+    if (this.sidecars.size > SIDECAR_CACHE_ENTRIES) {
+      const oldest = this.sidecars.keys().next().value;
+      if (oldest !== undefined) this.sidecars.delete(oldest);
+    }
+  }
+
   private async openObject(key: string): Promise<Opened> {
     assertValidKey(key);
     let handle: FileHandle | undefined;
@@ -275,7 +294,8 @@ export class LocalDriver implements AssetStorage {
       const fileStat = await handle.stat();
       if (!fileStat.isFile()) throw new StorageError('NOT_FOUND');
       const metaPath = this.metaPath(key);
-      const saved = await readSidecar(metaPath);
+      const cached = this.sidecars.get(key);
+      const saved = cached && sidecarMatches(cached, fileStat) ? cached : await readSidecar(metaPath);
       let sidecar: Sidecar;
       if (saved && sidecarMatches(saved, fileStat)) {
         sidecar = saved;
@@ -289,6 +309,7 @@ export class LocalDriver implements AssetStorage {
         };
         await replaceSidecar(this.tmpDir, metaPath, sidecar);
       }
+      this.remember(key, sidecar);
       const info: ObjectInfo = {
         key,
         size: fileStat.size,
