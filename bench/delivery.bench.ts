@@ -11,11 +11,10 @@ import * as auth from '../apps/server/src/modules/auth/auth.service.ts';
 import { loadDecoders } from '../apps/server/src/modules/uploads/codecs.ts';
 import { storageFromConfig } from '../apps/server/src/storage/from-config.ts';
 import { countDrawCalls, readGlb } from '../packages/asset-core/src/index.ts';
+import { FIXTURES } from '../packages/asset-core/test/fixtures-dir.ts';
 import type { BenchContext, Benchmark } from './benchmark.ts';
 import { createTeardown, freePort, signIn } from './harness.ts';
 import { startServerProcess } from './server-process.ts';
-
-const FIXTURES = new URL('../../shared/fixtures/glb/', import.meta.url);
 
 /** RobotExpressive (skinned, morph targets, 14 animations) with Box hair, the knight as a top and a Box hat. */
 const AVATAR = {

@@ -15,11 +15,11 @@ import { composeExport } from '../apps/server/src/modules/exports/compose-export
 import { converterFor } from '../apps/server/src/modules/exports/converters.ts';
 import { storageFromConfig } from '../apps/server/src/storage/from-config.ts';
 import { QUALITY_PRESETS } from '../packages/asset-core/src/index.ts';
+import { FIXTURES } from '../packages/asset-core/test/fixtures-dir.ts';
 import type { BenchContext, Benchmark } from './benchmark.ts';
 import { createTeardown, freePort, signIn } from './harness.ts';
 import { startServerProcess } from './server-process.ts';
 
-const FIXTURES = new URL('../../shared/fixtures/glb/', import.meta.url);
 const GLTF_TRANSFORM_CLI = new URL('../apps/server/node_modules/.bin/gltf-transform', import.meta.url)
   .pathname;
 const QUALITIES = ['low', 'medium', 'high'] as const;

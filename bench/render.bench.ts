@@ -13,10 +13,10 @@ import { RenderHost } from '../apps/server/src/modules/render/render.host.ts';
 import { defaultWebDist } from '../apps/server/src/modules/render/render.origin.ts';
 import { measureBlankPageReference } from '../apps/server/src/modules/render/render.reference.ts';
 import { LocalDriver } from '../apps/server/src/storage/local.driver.ts';
+import { FIXTURES } from '../packages/asset-core/test/fixtures-dir.ts';
 import type { BenchContext, Benchmark } from './benchmark.ts';
 import { createTeardown } from './harness.ts';
 
-const FIXTURES = new URL('../../shared/fixtures/glb/', import.meta.url);
 const NAMES = ['Box', 'CesiumMan', 'Fox', 'RobotExpressive', 'chr_knight'] as const;
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const TARGETS = { thumbnailMs: 150, largeMs: 500, coldStartMs: 3_000, memoryGrowth: 0.2 };

@@ -39,10 +39,10 @@ import {
   optimizeAsset,
   validateGlb,
 } from '../packages/asset-core/src/index.ts';
+import { FIXTURES } from '../packages/asset-core/test/fixtures-dir.ts';
 import type { BenchContext, Benchmark } from './benchmark.ts';
 import { createTeardown, freePort, signIn } from './harness.ts';
 
-const FIXTURES = new URL('../../shared/fixtures/glb/', import.meta.url);
 const SERVER_BIN = new URL('../apps/server/node_modules/.bin/', import.meta.url).pathname;
 const run = promisify(execFile);
 // The validator as asset-core installed it: bench/ borrows the workspace's dependencies.

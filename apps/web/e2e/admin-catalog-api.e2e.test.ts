@@ -4,12 +4,13 @@ import type { Asset } from '@avatar/contracts';
 import type { AppRouter } from '@avatar/server/router';
 import { createTRPCClient, httpLink } from '@trpc/client';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { FIXTURES_DIR } from '../../../packages/asset-core/test/fixtures-dir.ts';
 import { startTestApp, type TestApp } from '../../server/test/helpers/app.ts';
 import type { UploadFields } from '../src/api/upload.ts';
 import { type CatalogBrowser, createCatalogBrowser } from '../src/features/admin/catalog-browser.ts';
 import { AssetCatalogAPI, CATALOG_CACHE_TTL_MS } from '../src/features/catalog/asset-catalog-api.ts';
 
-const fixtures = process.env.GLB_FIXTURES ?? '/work/shared/fixtures/glb';
+const fixtures = FIXTURES_DIR;
 
 /** The catalog cache against the real API: what it reuses, for how long, and what a write forgets. */
 describe('AssetCatalogAPI', () => {

@@ -4,13 +4,14 @@ import { fileURLToPath } from 'node:url';
 import type { Asset, AssetPage } from '@avatar/contracts';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FIXTURES_DIR } from '../../../packages/asset-core/test/fixtures-dir.ts';
 import { startTestApp, TEST_PASSWORD, type TestApp } from '../../server/test/helpers/app.ts';
 import { CHROMIUM_ARGS, chromiumPath, hasChromium, skip } from './browser.ts';
 
 const webRoot = fileURLToPath(new URL('..', import.meta.url));
 const distDir = path.join(webRoot, 'dist');
 const shots = path.join(webRoot, 'test-results');
-const fixtures = process.env.GLB_FIXTURES ?? '/work/shared/fixtures/glb';
+const fixtures = FIXTURES_DIR;
 
 const BOX_KEY = 'props/test-box';
 

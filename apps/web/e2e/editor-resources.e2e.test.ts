@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Asset, AssetUrl, AvatarConfig } from '@avatar/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FIXTURES_DIR } from '../../../packages/asset-core/test/fixtures-dir.ts';
 import { startTestApp, type TestApp } from '../../server/test/helpers/app.ts';
 import {
   COALESCE_MS,
@@ -24,7 +25,7 @@ import { AssetUrlResolver } from '../src/resources/asset-url-resolver.ts';
 import { resourceKey, signedUrlExpiry } from '../src/resources/resource-key.ts';
 import { ResourceError, ResourceLoader } from '../src/resources/resource-loader.ts';
 
-const fixtures = process.env.GLB_FIXTURES ?? '/work/shared/fixtures/glb';
+const fixtures = FIXTURES_DIR;
 
 /**
  * The editor's data layer in Node against the real server (PostgreSQL, local storage, signed URLs):

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { Asset, AvatarConfig } from '@avatar/contracts';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FIXTURES_DIR } from '../../../packages/asset-core/test/fixtures-dir.ts';
 import { startTestApp, TEST_PASSWORD, type TestApp } from '../../server/test/helpers/app.ts';
 import { CHROMIUM_ARGS, chromiumPath, hasChromium, skip } from './browser.ts';
 import { distinctColors, type PixelSample, sampleCanvas } from './canvas-pixels.ts';
@@ -11,7 +12,7 @@ import { distinctColors, type PixelSample, sampleCanvas } from './canvas-pixels.
 const webRoot = fileURLToPath(new URL('..', import.meta.url));
 const distDir = path.join(webRoot, 'dist');
 const shots = path.join(webRoot, 'test-results');
-const fixtures = process.env.GLB_FIXTURES ?? '/work/shared/fixtures/glb';
+const fixtures = FIXTURES_DIR;
 
 const CANVAS = '[data-testid="scene-canvas"]';
 

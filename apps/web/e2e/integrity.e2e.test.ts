@@ -3,13 +3,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FIXTURES_DIR } from '../../../packages/asset-core/test/fixtures-dir.ts';
 import { startTestApp, TEST_PASSWORD, type TestApp } from '../../server/test/helpers/app.ts';
 import { CHROMIUM_ARGS, chromiumPath, skip } from './browser.ts';
 
 const webRoot = fileURLToPath(new URL('..', import.meta.url));
 const distDir = path.join(webRoot, 'dist');
 const shots = path.join(webRoot, 'test-results');
-const fixtures = process.env.GLB_FIXTURES ?? '/work/shared/fixtures/glb';
+const fixtures = FIXTURES_DIR;
 
 const ORPHAN = 'exports/00000000-0000-4000-8000-0000000000aa/00000000-0000-4000-8000-0000000000bb.glb';
 

@@ -1,9 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Document, WebIO } from '@gltf-transform/core';
 import { PrimitiveMode } from '../src/primitive-mode.ts';
-
-/** /work/shared/fixtures/glb, found from this file: test -> asset-core -> packages -> main -> /work. */
-const FIXTURES = new URL('../../../../shared/fixtures/glb/', import.meta.url);
+import { FIXTURES } from './fixtures-dir.ts';
 
 export type FixtureName = 'Box' | 'CesiumMan' | 'Fox' | 'RobotExpressive' | 'chr_knight';
 

@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { Db } from '../../src/db/database.ts';
 import type { AssetRow, NewAssetRow } from '../../src/db/tables.ts';
 
-export const FIXTURES = new URL('../../../../../shared/fixtures/glb/', import.meta.url);
+export { FIXTURES } from '../../../../packages/asset-core/test/fixtures-dir.ts';
 
 /**
  * A catalog row written straight to the database, for tests that exercise reading (lists, search) rather

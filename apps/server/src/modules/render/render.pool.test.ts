@@ -9,12 +9,13 @@ import draco3d from 'draco3dgltf';
 import express from 'express';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FIXTURES_DIR } from '../../../../../packages/asset-core/test/fixtures-dir.ts';
 import { RenderPool } from './render.pool.ts';
 import { normalizeRenderRequest } from './render.service.ts';
 import { RenderError, type RenderedImage } from './render.types.ts';
 
 const webDist = fileURLToPath(new URL('../../../../web/dist/', import.meta.url));
-const fixtures = fileURLToPath(new URL('../../../../../../shared/fixtures/glb/', import.meta.url));
+const fixtures = FIXTURES_DIR;
 const samples = fileURLToPath(new URL('../../../test-results/render/', import.meta.url));
 const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const isCi = process.env.CI === 'true';
