@@ -86,5 +86,10 @@ export {
   textureAtlas,
 } from './texture-atlas.ts';
 export { glbConverter, type ToGlbOptions, toGlb } from './to-glb.ts';
-export { VALIDATE_GLB_DEFAULTS, type ValidateGlbOptions, validateGlb } from './validate-glb.ts';
+export {
+  NO_STRUCTURAL_LIMITS,
+  VALIDATE_GLB_DEFAULTS,
+  type ValidateGlbOptions,
+  validateGlb,
+} from './validate-glb.ts';
 export * from './validation-report.ts';

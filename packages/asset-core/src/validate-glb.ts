@@ -54,6 +54,17 @@ export const VALIDATE_GLB_DEFAULTS: Readonly<ValidateGlbOptions> = Object.freeze
 
 type LimitOption = Exclude<keyof ValidateGlbOptions, 'maxIssues'>;
 
+/**
+ * Only the Khronos verdict, none of the structural limits (they are for uploads): for checking what the
+ * server itself produced, such as a composed avatar.
+ */
+export const NO_STRUCTURAL_LIMITS: Readonly<ValidateGlbOptions> = Object.freeze({
+  ...(Object.fromEntries(
+    Object.keys(VALIDATE_GLB_DEFAULTS).map((key) => [key, Number.POSITIVE_INFINITY]),
+  ) as Record<LimitOption, number>),
+  maxIssues: 20,
+});
+
 const LIMITS: ReadonlyArray<{
   option: LimitOption;
   stat: keyof GlbStats;

@@ -6,6 +6,7 @@ import {
   composeAvatar,
   type ExportConverter,
   isAssetCoreError,
+  NO_STRUCTURAL_LIMITS,
   QUALITY_PRESETS,
   readGlb,
   reduceToQuality,
@@ -156,26 +157,9 @@ export async function composeExport(
   return { bytes, triangles };
 }
 
-// Only the Khronos verdict matters here: the limits are for uploads, and a composed avatar may pass them.
-const NO_LIMITS = {
-  maxBytes: Number.POSITIVE_INFINITY,
-  maxTriangles: Number.POSITIVE_INFINITY,
-  maxVertices: Number.POSITIVE_INFINITY,
-  maxNodes: Number.POSITIVE_INFINITY,
-  maxMeshes: Number.POSITIVE_INFINITY,
-  maxMaterials: Number.POSITIVE_INFINITY,
-  maxTextures: Number.POSITIVE_INFINITY,
-  maxTextureDimension: Number.POSITIVE_INFINITY,
-  maxSkins: Number.POSITIVE_INFINITY,
-  maxJoints: Number.POSITIVE_INFINITY,
-  maxAnimations: Number.POSITIVE_INFINITY,
-  maxMorphTargets: Number.POSITIVE_INFINITY,
-  maxIssues: 20,
-};
-
 /** Never hand out a GLB the Khronos validator rejects. */
 async function assertValidGlb(bytes: Uint8Array): Promise<void> {
-  const report = await validateGlb(bytes, NO_LIMITS);
+  const report = await validateGlb(bytes, NO_STRUCTURAL_LIMITS);
   if (!report.valid) {
     throw new ExportFailure('COMPOSE_FAILED', false, {
       cause: new Error(JSON.stringify(report.errors.slice(0, 5))),
