@@ -25,8 +25,13 @@ export async function startServerProcess(
 ) {
   const child = fork(fileURLToPath(new URL('./server-child.ts', import.meta.url)), [], {
     stdio: ['ignore', 2, 2, 'ipc'],
-    // e.g. ['--cpu-prof'] to see where the server's time goes under load.
-    execArgv: [...process.execArgv, ...nodeFlags],
+    // e.g. ['--cpu-prof'] to see where the server's time goes under load; BENCH_SERVER_FLAGS adds flags to
+    // every bench's server (`BENCH_SERVER_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof"`).
+    execArgv: [
+      ...process.execArgv,
+      ...nodeFlags,
+      ...(process.env.BENCH_SERVER_FLAGS?.split(' ').filter(Boolean) ?? []),
+    ],
   });
   const stop = async () => {
     if (child.connected) child.send({ type: 'stop' } satisfies ToChild);

@@ -1,4 +1,5 @@
 import type { Config } from './config/config.ts';
+import { ChangeFeed } from './db/change-feed.ts';
 import { createDatabase, type Db } from './db/database.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import { createLogger } from './http/logger.ts';
@@ -32,12 +33,16 @@ export interface Runtime extends Deps {
 /** What the API process and the worker process both stand on: logs, database, storage, job queue. */
 export async function createRuntime(config: Config): Promise<Runtime> {
   const logger = createLogger(config.LOG_LEVEL);
-  const db = createDatabase({
+  const pool = createDatabase({
     url: config.DATABASE_URL,
     poolMax: config.DATABASE_POOL_MAX,
     onPoolError: (error) => logger.warn({ err: error }, 'database connection lost; it will reconnect'),
   });
-  await migrateWithRetry(db, { logger });
+  await migrateWithRetry(pool, { logger });
+  const changes = new ChangeFeed(config.DATABASE_URL, logger.child({ module: 'change-feed' }));
+  changes.start();
+  // This process's own writes reach its caches at once; other processes' through the feed.
+  const db = pool.withPlugin(changes.localWrites());
   if (config.NODE_ENV === 'development') {
     for (const email of await ensureDevUsers({ config, db }))
       logger.info({ email }, 'created development user');
@@ -54,8 +59,10 @@ export async function createRuntime(config: Config): Promise<Runtime> {
     storage,
     jobs,
     render,
+    changes,
     async close() {
       await jobs.stop();
+      await changes.stop();
       await render.close();
       await db.destroy();
     },

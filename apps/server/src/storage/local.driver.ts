@@ -144,7 +144,7 @@ export class LocalDriver implements AssetStorage {
     try {
       const range = options.range ? resolveRange(options.range, stat.size) : undefined;
       // The stream reads the inode opened above, so a concurrent overwrite cannot mix two versions.
-      const stream = handle.createReadStream(range ? { start: range.start, end: range.end } : {});
+      const stream = readOpened(handle, range);
       return {
         stream,
         size: range ? range.end - range.start + 1 : stat.size,
@@ -174,13 +174,7 @@ export class LocalDriver implements AssetStorage {
     return {
       info,
       // The stream closes the handle when it ends or is destroyed.
-      read: (range) => {
-        // fs.ReadStream on the descriptor reads with callbacks: about twice the throughput of
-        // FileHandle.createReadStream for model-sized files. The handle is closed once the stream is done.
-        const stream = createReadStream('', { fd: handle.fd, autoClose: false, ...range });
-        finished(stream, () => void handle.close().catch(() => {}));
-        return stream;
-      },
+      read: (range) => readOpened(handle, range),
       close: () => handle.close().catch(() => {}),
     };
   }
@@ -345,4 +339,15 @@ export class LocalDriver implements AssetStorage {
 function isDirectoryError(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return code === 'ERR_FS_EISDIR' || code === 'EISDIR' || code === 'ENOTDIR';
+}
+
+/**
+ * The bytes of an opened object. fs.ReadStream on the descriptor reads with callbacks: about twice the
+ * throughput of FileHandle.createReadStream for model-sized files. The handle closes once the stream is done
+ * (ended, failed or destroyed).
+ */
+function readOpened(handle: FileHandle, range?: { start: number; end: number }): Readable {
+  const stream = createReadStream('', { fd: handle.fd, autoClose: false, ...range });
+  finished(stream, () => void handle.close().catch(() => {}));
+  return stream;
 }

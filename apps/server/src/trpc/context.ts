@@ -1,6 +1,7 @@
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.ts';
+import type { ChangeFeed } from '../db/change-feed.ts';
 import type { Db } from '../db/database.ts';
 import { AppError, toTrpcError } from '../http/errors.ts';
 import type { JobQueue } from '../jobs/job-queue.ts';
@@ -17,6 +18,8 @@ export interface Deps {
   jobs: JobQueue;
   /** Thumbnails, PNG/JPG exports, `POST /api/v1/render`; absent where a process (or test) renders nothing. */
   render?: RenderHost;
+  /** Tells in-memory read caches when the database changed; without it nothing is cached in memory. */
+  changes?: ChangeFeed;
 }
 
 export interface Context extends Deps {

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createApp } from '../../src/app.ts';
 import { type Config, parseConfig } from '../../src/config/config.ts';
+import { ChangeFeed } from '../../src/db/change-feed.ts';
 import { createDatabase } from '../../src/db/database.ts';
 import { createLogger } from '../../src/http/logger.ts';
 import { JobQueue } from '../../src/jobs/job-queue.ts';
@@ -23,6 +24,8 @@ export interface TestApp {
   jobs: JobQueue;
   /** The render service, when asked for (`options.render`). */
   render: RenderHost | undefined;
+  /** The app's change feed (in-memory caches are used only while it is live). */
+  changes: ChangeFeed;
   /** Creates a user and logs in over HTTP; answers the bearer token and the login body. */
   userWithToken: (
     role: 'player' | 'admin',
@@ -71,11 +74,14 @@ export async function startTestApp(
     lines ? { write: (line: string) => void lines.push(line) } : undefined,
   );
   // A test may point the app at another database (an unreachable one, say) than the one it gets to inspect.
-  const db = env.DATABASE_URL ? createDatabase({ url: config.DATABASE_URL, poolMax: 2 }) : database.db;
+  const pool = env.DATABASE_URL ? createDatabase({ url: config.DATABASE_URL, poolMax: 2 }) : database.db;
+  const changes = new ChangeFeed(config.DATABASE_URL, logger);
+  changes.start();
+  const db = pool.withPlugin(changes.localWrites());
   const storage = storageFromConfig(config);
   const jobs = await JobQueue.start({ connectionString: database.url, logger, pollingIntervalSeconds: 0.5 });
   const render = options.render ? renderHostFromConfig(config, storage, logger) : undefined;
-  const deps = { config, db, logger, storage, jobs, ...(render ? { render } : {}) };
+  const deps = { config, db, logger, storage, jobs, changes, ...(render ? { render } : {}) };
   if (options.workers) await startWorkers(deps);
   const app = createApp(deps);
   server.on('request', app);
@@ -87,6 +93,7 @@ export async function startTestApp(
     storage,
     jobs,
     render,
+    changes,
     async userWithToken(role, email = `${role}${++counter}-${Date.now()}@example.test`) {
       const user = await auth.createUser(
         { config, db: database.db },
@@ -106,7 +113,8 @@ export async function startTestApp(
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await jobs.stop();
       await render?.close();
-      if (db !== database.db) await db.destroy();
+      await changes.stop();
+      if (pool !== database.db) await pool.destroy();
       await database.drop();
       rmSync(assetsDir, { recursive: true, force: true });
     },

@@ -2,7 +2,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { DeliveryInfo, SignDeliveryUrlInput, SignedDeliveryUrl } from '@avatar/contracts';
 import type { Logger } from 'pino';
 import type { Config } from '../../config/config.ts';
+import type { ChangeFeed } from '../../db/change-feed.ts';
 import type { Db } from '../../db/database.ts';
+import { ReadCache } from '../../db/read-cache.ts';
 import { AppError } from '../../http/errors.ts';
 import type { AssetStorage } from '../../storage/storage.types.ts';
 import { type AvatarForExport, loadForExport } from '../avatars/avatars.service.ts';
@@ -19,6 +21,7 @@ export interface DeliveryDeps {
   db: Db;
   storage: AssetStorage;
   logger: Logger;
+  changes?: ChangeFeed;
 }
 
 /** Bumped when the build changes what it makes for the same input, so old cache entries are not reused. */
@@ -108,7 +111,7 @@ export async function deliver(
   assertTextureFormatAvailable(params);
   if (!PUBLIC_ID.test(publicId)) throw notFound();
   const normalized = normalizeParams(params);
-  const owner = await repo.findForRequest(deps.db, publicId, normalized);
+  const owner = await findForRequest(deps, publicId, normalized);
   if (!owner) throw notFound();
   if (owner.private) {
     const check = verifyDelivery(deps.config.SESSION_SECRET, publicId, query.exp, query.sig);
@@ -147,6 +150,25 @@ export async function deliver(
     generation: owner.generation,
   });
   return ready;
+}
+
+/** Hit-path reads per process, while the change feed vouches for them (no config, id or catalog change). */
+const hitCaches = new WeakMap<ChangeFeed, ReadCache<repo.RequestRow | undefined>>();
+const HIT_CACHE_ENTRIES = 10_000;
+
+/**
+ * `repo.findForRequest`, from memory when the same id and parameters led to a ready entry before and
+ * nothing it depends on has changed since: a hit then costs no database round trip.
+ */
+function findForRequest(deps: DeliveryDeps, publicId: string, normalized: string) {
+  const read = () => repo.findForRequest(deps.db, publicId, normalized);
+  if (!deps.changes) return read();
+  let cache = hitCaches.get(deps.changes);
+  if (!cache) {
+    cache = new ReadCache(deps.changes, 'avatar_delivery', HIT_CACHE_ENTRIES);
+    hitCaches.set(deps.changes, cache);
+  }
+  return cache.through(`${publicId}\n${normalized}`, read, (row) => Boolean(row?.cache_key));
 }
 
 const touched = new Map<string, number>();
