@@ -19,6 +19,8 @@ import type { Logger } from 'pino';
 export const CHANNEL_TABLES = {
   /** What `GET /avatars/{id}.glb` reads on a hit: configs, ids, ready entries, and the catalog they resolve. */
   avatar_delivery: ['avatar_configs', 'avatar_delivery_ids', 'avatar_delivery_cache', 'asset_catalog'],
+  /** Catalog lists, searches and assets as the catalog service answers them. */
+  catalog: ['asset_catalog'],
 } as const;
 export type Channel = keyof typeof CHANNEL_TABLES;
 

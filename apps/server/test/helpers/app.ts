@@ -89,7 +89,8 @@ export async function startTestApp(
   return {
     baseUrl,
     config,
-    database,
+    // The test's own writes are this process's writes: the app's in-memory caches hear of them at once.
+    database: { ...database, db: database.db.withPlugin(changes.localWrites()) },
     storage,
     jobs,
     render,

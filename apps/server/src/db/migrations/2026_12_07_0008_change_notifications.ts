@@ -13,6 +13,8 @@ const TRIGGERS = [
   ['avatar_delivery_cache_notify', 'avatar_delivery_cache', 'delete', 'avatar_delivery'],
   // Moved by the catalog's trigger (migration 0005) whenever what configs resolve to can change.
   ['avatar_delivery_generation_notify', 'avatar_delivery_generation', 'update', 'avatar_delivery'],
+  // Catalog reads (list, search, one asset) kept in memory by the catalog service.
+  ['asset_catalog_notify', 'asset_catalog', 'insert or update or delete', 'catalog'],
 ] as const;
 
 export async function up(db: Kysely<unknown>): Promise<void> {

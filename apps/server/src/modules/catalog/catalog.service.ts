@@ -14,7 +14,9 @@ import {
   type UpdateAssetInput,
 } from '@avatar/contracts';
 import { z } from 'zod';
+import type { ChangeFeed } from '../../db/change-feed.ts';
 import type { Db } from '../../db/database.ts';
+import { cachedRead } from '../../db/read-cache.ts';
 import type { AssetRow } from '../../db/tables.ts';
 import { AppError } from '../../http/errors.ts';
 import { decodeCursor, encodeCursor } from '../../pagination/cursor.ts';
@@ -28,6 +30,7 @@ export interface CatalogDeps {
   db: Db;
   storage: AssetStorage;
   config: { SESSION_SECRET: string };
+  changes?: ChangeFeed;
 }
 
 export interface Viewer {
@@ -76,7 +79,19 @@ function listCursorOf(secret: string, sort: ListCatalogInput['sort'], row: ListR
 const summaries = (storage: AssetStorage, rows: Omit<repo.AssetSummaryRow, 'cursor_at'>[]) =>
   Promise.all(rows.map((r) => toAssetSummary(storage, r)));
 
-export async function list(deps: CatalogDeps, viewer: Viewer, input: ListCatalogInput): Promise<AssetPage> {
+/**
+ * Answers of list, search and get, kept in memory until the catalog changes (any process: the change
+ * feed) and at most a minute (thumbnail URLs inside are signed). Players and admins see different rows.
+ */
+const READS = { name: 'catalog-reads', channel: 'catalog', maxEntries: 1_000, maxAgeMs: 60_000 } as const;
+const readKey = (kind: string, viewer: Viewer, input: unknown) =>
+  `${kind}\n${viewer.role === 'admin' ? 'admin' : 'player'}\n${JSON.stringify(input)}`;
+
+export function list(deps: CatalogDeps, viewer: Viewer, input: ListCatalogInput): Promise<AssetPage> {
+  return cachedRead(deps.changes, READS, readKey('list', viewer, input), () => readList(deps, viewer, input));
+}
+
+async function readList(deps: CatalogDeps, viewer: Viewer, input: ListCatalogInput): Promise<AssetPage> {
   const secret = deps.config.SESSION_SECRET;
   const after = input.cursor ? listAfter(secret, input.cursor, input.sort) : undefined;
   const filter = { ...input, statuses: listStatuses(viewer, input.status) };
@@ -91,7 +106,13 @@ export async function list(deps: CatalogDeps, viewer: Viewer, input: ListCatalog
 
 const SearchCursor = z.tuple([z.string().regex(/^[0-9.e+-]{1,32}$/), z.uuid()]);
 
-export async function search(
+export function search(deps: CatalogDeps, viewer: Viewer, input: SearchCatalogInput): Promise<SearchResult> {
+  return cachedRead(deps.changes, READS, readKey('search', viewer, input), () =>
+    readSearch(deps, viewer, input),
+  );
+}
+
+async function readSearch(
   deps: CatalogDeps,
   viewer: Viewer,
   input: SearchCatalogInput,
@@ -138,8 +159,10 @@ export async function visibleRow(deps: CatalogDeps, viewer: Viewer, id: string):
   return row;
 }
 
-export async function get(deps: CatalogDeps, viewer: Viewer, id: string): Promise<Asset> {
-  return toAsset(deps.storage, await visibleRow(deps, viewer, id));
+export function get(deps: CatalogDeps, viewer: Viewer, id: string): Promise<Asset> {
+  return cachedRead(deps.changes, READS, readKey('get', viewer, id), async () =>
+    toAsset(deps.storage, await visibleRow(deps, viewer, id)),
+  );
 }
 
 function assertCategory(type: string, category: string) {

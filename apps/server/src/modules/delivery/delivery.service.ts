@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../../config/config.ts';
 import type { ChangeFeed } from '../../db/change-feed.ts';
 import type { Db } from '../../db/database.ts';
-import { ReadCache } from '../../db/read-cache.ts';
+import { cachedRead } from '../../db/read-cache.ts';
 import { AppError } from '../../http/errors.ts';
 import type { AssetStorage } from '../../storage/storage.types.ts';
 import { type AvatarForExport, loadForExport } from '../avatars/avatars.service.ts';
@@ -153,22 +153,20 @@ export async function deliver(
 }
 
 /** Hit-path reads per process, while the change feed vouches for them (no config, id or catalog change). */
-const hitCaches = new WeakMap<ChangeFeed, ReadCache<repo.RequestRow | undefined>>();
-const HIT_CACHE_ENTRIES = 10_000;
+const HIT_CACHE = { name: 'delivery-hits', channel: 'avatar_delivery', maxEntries: 10_000 } as const;
 
 /**
  * `repo.findForRequest`, from memory when the same id and parameters led to a ready entry before and
  * nothing it depends on has changed since: a hit then costs no database round trip.
  */
 function findForRequest(deps: DeliveryDeps, publicId: string, normalized: string) {
-  const read = () => repo.findForRequest(deps.db, publicId, normalized);
-  if (!deps.changes) return read();
-  let cache = hitCaches.get(deps.changes);
-  if (!cache) {
-    cache = new ReadCache(deps.changes, 'avatar_delivery', HIT_CACHE_ENTRIES);
-    hitCaches.set(deps.changes, cache);
-  }
-  return cache.through(`${publicId}\n${normalized}`, read, (row) => Boolean(row?.cache_key));
+  return cachedRead(
+    deps.changes,
+    HIT_CACHE,
+    `${publicId}\n${normalized}`,
+    () => repo.findForRequest(deps.db, publicId, normalized),
+    (row) => Boolean(row?.cache_key),
+  );
 }
 
 const touched = new Map<string, number>();
