@@ -68,22 +68,43 @@ export type UploadResult = z.infer<typeof UploadResult>;
 
 /** `POST /resources/upload/init`: announce a file to send straight to storage. */
 export const InitUploadInput = z.object({
-  /** Exact byte count of the file; the PUT must send exactly this many. */
+  /** Exact byte count of the file; the upload must send exactly this many. */
   size: z.number().int().min(1, 'The file is empty'),
   filename: UploadFilename.optional(),
 });
 export type InitUploadInput = z.infer<typeof InitUploadInput>;
 
-export const InitUploadResult = z.object({
+const InitUploadCommon = {
   uploadId: z.uuid(),
-  method: z.literal('PUT'),
-  /** Signed, expiring URL to PUT the raw bytes to (S3 presigned, or this server's own for local storage). */
+  /** Signed, expiring URL to send the file to. */
   url: z.string(),
-  /** Headers the PUT must carry. */
-  headers: z.record(z.string(), z.string()),
+  /** The content type the file must be sent as; anything else is refused. */
+  contentType: z.string(),
   expiresAt: z.iso.datetime(),
   maxBytes: z.number().int(),
-});
+};
+
+/**
+ * Where and how to send the file announced to `init`. S3 storage answers a presigned POST policy: send a
+ * multipart/form-data POST to `url` with every entry of `fields` (in any order) and then the file as the
+ * last field, named `file`; the policy binds the key, the content type and the exact size. Local storage
+ * answers this server's own signed route: PUT the raw bytes to `url` with `headers`. Either way the file
+ * lands under `incoming/`, never under a published key, and only `complete` turns it into an asset.
+ */
+export const InitUploadResult = z.discriminatedUnion('method', [
+  z.object({
+    ...InitUploadCommon,
+    method: z.literal('PUT'),
+    /** Headers the PUT must carry (its content type among them). */
+    headers: z.record(z.string(), z.string()),
+  }),
+  z.object({
+    ...InitUploadCommon,
+    method: z.literal('POST'),
+    /** Form fields to send before the file (the signed policy, the key, the content type...). */
+    fields: z.record(z.string(), z.string()),
+  }),
+]);
 export type InitUploadResult = z.infer<typeof InitUploadResult>;
 
 /** `POST /resources/upload/complete`: run the upload pipeline on the file sent after `init`. */

@@ -9,7 +9,7 @@ export interface IdempotencyScope {
   config: Pick<Config, 'IDEMPOTENCY_TTL_SECONDS'>;
   userId: string;
   /** The operation the key is for: one key may be used once per operation. */
-  operation: 'upload.complete' | 'catalog.createVersion' | 'export.create';
+  operation: 'upload.create' | 'upload.complete' | 'catalog.createVersion' | 'export.create';
   /** The `Idempotency-Key` header, when the client sent one. */
   key: string | undefined;
   /** Told when an answer is a replay (the HTTP layer sets `Idempotent-Replayed: true`). */

@@ -7,22 +7,33 @@ import { isStorageError } from '../../storage/storage-error.ts';
 import type { Deps } from '../../trpc/context.ts';
 import { ingestAsset } from './ingest-asset.ts';
 import { tooLarge } from './multipart.ts';
-import { presignPut } from './presign-put.ts';
+import { presignPost } from './presign-post.ts';
 import { sweepPendingSoon } from './sweep-pending.ts';
 import * as repo from './uploads.repository.ts';
 
-/** After the PUT link expires, `complete` may still come this long before the sweep takes the file. */
+/** After the upload link expires, `complete` may still come this long before the sweep takes the file. */
 const COMPLETE_GRACE_SECONDS = 3600;
 
 const incomingKey = (uploadId: string) => `incoming/${uploadId}.bin`;
+
+/** What the file must be sent as: the bytes are sniffed and validated at `complete`, whatever they claim. */
+const UPLOAD_CONTENT_TYPE = 'application/octet-stream';
+
+/**
+ * Local-storage PUTs this process is receiving: a second PUT while the first still streams is refused like
+ * one after it (the storage head below only sees a finished write).
+ */
+const receiving = new Set<string>();
 
 const uploadNotFound = () =>
   new AppError('NOT_FOUND', 'ROUTE_NOT_FOUND', 'No pending upload with this id (it may have expired)');
 
 /**
- * `POST /resources/upload/init`: a URL to PUT a large file straight into storage, under `incoming/`,
- * without it passing through an API process. S3 gets a presigned PUT; local storage gets our own signed
- * route (`PUT /resources/upload/direct/:uploadId`). Nothing is validated yet: `complete` does that.
+ * `POST /resources/upload/init`: where to send a large file straight into storage, under a fresh key in
+ * `incoming/`, without it passing through an API process. S3 gets a presigned POST policy bound to that key,
+ * the content type and the exact size; local storage gets our own signed route
+ * (`PUT /resources/upload/direct/:uploadId`), which enforces the same. Neither can reach a published key.
+ * Nothing is validated yet: `complete` does that.
  */
 export async function initUpload(
   deps: Deps,
@@ -45,23 +56,35 @@ export async function initUpload(
     expiresInSeconds: expiresIn + COMPLETE_GRACE_SECONDS,
   });
   const exp = Math.floor(Date.now() / 1000) + expiresIn;
-  const url =
-    deps.storage.kind === 's3'
-      ? await presignPut(deps.config, key, expiresIn)
-      : `${deps.config.PUBLIC_URL.replace(/\/+$/, '')}/resources/upload/direct/${uploadId}?exp=${exp}&sig=${sign(deps, uploadId, exp)}`;
-  return {
+  const common = {
     uploadId,
-    method: 'PUT',
-    url,
-    headers: { 'content-type': 'application/octet-stream' },
+    contentType: UPLOAD_CONTENT_TYPE,
     expiresAt: new Date(exp * 1000).toISOString(),
     maxBytes,
+  };
+  if (deps.storage.kind === 's3') {
+    const { url, fields } = await presignPost(deps.config, {
+      key,
+      contentType: UPLOAD_CONTENT_TYPE,
+      size: input.size,
+      expiresAt: new Date(exp * 1000),
+    });
+    return { ...common, method: 'POST', url, fields };
+  }
+  const base = deps.config.PUBLIC_URL.replace(/\/+$/, '');
+  return {
+    ...common,
+    method: 'PUT',
+    url: `${base}/resources/upload/direct/${uploadId}?exp=${exp}&sig=${sign(deps, uploadId, exp)}`,
+    headers: { 'content-type': UPLOAD_CONTENT_TYPE },
   };
 }
 
 /**
  * `PUT /resources/upload/direct/:uploadId` (local storage only): the signature in the query is the only
- * access check, as with an S3 presigned URL. Streams the body into storage; exactly the announced size.
+ * access check, as with an S3 presigned request. Like the S3 POST policy it binds the content type and the
+ * exact announced size; unlike S3 it also takes the file once only (a second PUT is 409), and after
+ * `complete` the upload is gone (404).
  */
 export async function receiveDirectUpload(
   deps: Deps,
@@ -75,15 +98,32 @@ export async function receiveDirectUpload(
   }
   const pending = await repo.findPending(deps.db, uploadId);
   if (pending?.kind !== 'direct') throw uploadNotFound();
+  // type-is (through Express) compares the media type and ignores parameters such as `charset`.
+  if (!req.is(UPLOAD_CONTENT_TYPE)) {
+    throw new AppError(
+      'UNSUPPORTED_MEDIA_TYPE',
+      'VALIDATION_FAILED',
+      `Send the file as Content-Type: ${UPLOAD_CONTENT_TYPE}, as init said`,
+    );
+  }
   const expected = Number(pending.expected_size);
   const declared = req.headers['content-length'];
   if (declared !== undefined && Number(declared) > expected) throw tooLarge(expected);
   if (declared !== undefined && Number(declared) < expected) {
     throw new AppError('BAD_REQUEST', 'VALIDATION_FAILED', `Send exactly ${expected} bytes, as announced`);
   }
+  const alreadyReceived = () =>
+    new AppError(
+      'CONFLICT',
+      'INVALID_STATE',
+      'This upload has already received its file; call complete, or start a new upload',
+    );
+  if (receiving.has(uploadId)) throw alreadyReceived();
+  receiving.add(uploadId);
   try {
+    if (await deps.storage.head(pending.storage_key)) throw alreadyReceived();
     const stored = await deps.storage.put(pending.storage_key, req, {
-      contentType: 'application/octet-stream',
+      contentType: UPLOAD_CONTENT_TYPE,
       size: expected,
     });
     return { uploadId, size: stored.size };
@@ -95,11 +135,13 @@ export async function receiveDirectUpload(
       throw new AppError('BAD_REQUEST', 'VALIDATION_FAILED', `Send exactly ${expected} bytes, as announced`);
     }
     throw error;
+  } finally {
+    receiving.delete(uploadId);
   }
 }
 
 /**
- * `POST /resources/upload/complete`: the upload pipeline on the file PUT after `init`. The incoming object
+ * `POST /resources/upload/complete`: the upload pipeline on the file sent after `init`. The incoming object
  * goes once the asset is stored, or once the file itself is refused; after any other failure (a version
  * conflict, a 503) it stays, so `complete` can be called again.
  */
@@ -110,13 +152,14 @@ export async function completeUpload(
 ): Promise<UploadResult> {
   const { uploadId, ...fields } = input;
   const pending = await repo.findPending(deps.db, uploadId);
-  if (pending?.kind !== 'direct') throw uploadNotFound();
+  // Only the admin who started the upload finishes it; anyone else's id answers as a missing one.
+  if (pending?.kind !== 'direct' || pending.created_by !== userId) throw uploadNotFound();
   const head = await deps.storage.head(pending.storage_key);
   if (!head) {
     throw new AppError(
       'CONFLICT',
       'INVALID_STATE',
-      'Nothing has been uploaded yet: PUT the file to the URL from init',
+      'Nothing has been uploaded yet: send the file to the URL from init',
     );
   }
   try {

@@ -2,25 +2,30 @@ import { UploadFields } from '@avatar/contracts';
 import { type Request, type Response, Router } from 'express';
 import { AppError } from '../../http/errors.ts';
 import type { Deps } from '../../trpc/context.ts';
+import { idempotencyFrom, idempotent } from '../integrity/idempotency.ts';
 import { receiveDirectUpload } from './direct-upload.ts';
 import { ingestAsset } from './ingest-asset.ts';
 import { ClientGone, readMultipartUpload, tooLarge } from './multipart.ts';
 import { requireAdmin } from './upload-auth.ts';
-import { sharedValidatorThread } from './validator-thread.ts';
+import { sharedInspectorThread, sharedValidatorThread } from './validator-thread.ts';
 
 const FIELD_NAMES = Object.keys(UploadFields.shape);
 /** Room for the text fields and multipart boundaries on top of the file itself. */
 const FORM_OVERHEAD = 64 * 1024;
 
 /**
- * The binary upload routes, outside tRPC: `POST /resources/upload` (multipart, admin) and, for local
- * storage, `PUT /resources/upload/direct/:uploadId` (the target of `init`'s signed URL). Mount before the
- * JSON body parser. Errors go to the shared error handler; a refusal before the body has been read also
- * closes the connection, so the server stops reading what it has already refused.
+ * The binary upload routes, outside tRPC: `POST /resources/upload` (multipart, admin; honours an
+ * `Idempotency-Key` header as `complete` does) and, for local storage,
+ * `PUT /resources/upload/direct/:uploadId` (the target of `init`'s signed URL). Mount before the JSON body
+ * parser. Errors go to the shared error handler; a refusal before the body has been read also closes the
+ * connection, so the server stops reading what it has already refused.
  */
 export function createUploadsRouter(deps: Deps): Router {
   const router = Router();
-  if (deps.config.UPLOAD_VALIDATOR_THREAD) sharedValidatorThread().warmUp();
+  if (deps.config.UPLOAD_VALIDATOR_THREAD) {
+    sharedValidatorThread().warmUp();
+    sharedInspectorThread().warmUp();
+  }
 
   router.post('/resources/upload', async (req, res, next) => {
     try {
@@ -43,7 +48,11 @@ export function createUploadsRouter(deps: Deps): Router {
           `Invalid input: ${where}${issue?.message ?? 'invalid'}`,
         );
       }
-      const result = await ingestAsset(deps, auth.user.id, parsed.data, file);
+      // Same key, same bytes and fields: the first answer; the form is compared as parsed, the file by hash.
+      const scope = idempotencyFrom({ db: deps.db, config: deps.config, req, res, auth }, 'upload.create');
+      const result = await idempotent(scope, { sha256: file.sha256, fields: parsed.data }, () =>
+        ingestAsset(deps, auth.user.id, parsed.data, file),
+      );
       res.status(201).json(result);
     } catch (error) {
       refuse(req, res, error, next);
