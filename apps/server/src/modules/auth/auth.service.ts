@@ -41,12 +41,17 @@ function readToken(req: Request): { token: string; via: AuthenticatedUser['via']
 }
 
 /** The caller, or null. A token that names no live session counts as no session at all. */
+/** `last_seen_at` is kept to this resolution (the repository's update uses the same five minutes). */
+const LAST_SEEN_RESOLUTION_MS = 5 * 60_000;
+
 export async function resolveSession({ db }: AuthDeps, req: Request): Promise<AuthenticatedUser | null> {
   const found = readToken(req);
   if (!found || found.token.length > 200) return null;
   const row = await repo.findLiveSession(db, hashToken(found.token));
   if (!row) return null;
-  await repo.touchLastSeen(db, row.id);
+  // The row says when it was last stamped: most requests need no write (the update re-checks the age).
+  const seen = row.last_seen_at?.getTime() ?? 0;
+  if (Date.now() - seen > LAST_SEEN_RESOLUTION_MS) await repo.touchLastSeen(db, row.id);
   return { user: toUser(row), token: found.token, via: found.via };
 }
 
