@@ -44,6 +44,17 @@ export function createApp(deps: Deps, options: AppOptions = {}): Express {
   app.use(securityHeaders(config));
   app.use(refuseCrossSite(config));
 
+  // Downloads first: GET-only, no body, no session, so none of the layers below has anything to do for them.
+  if (deps.storage instanceof LocalDriver) {
+    const storage = deps.storage;
+    app.use(
+      createFilesRouter({ storage, onError: (err, req) => req.log?.error({ err }, 'file serving failed') }),
+    );
+  }
+
+  // Avatar delivery URLs (`/avatars/{publicId}.glb`): binary, cacheable, outside tRPC.
+  app.use(createDeliveryRouter(deps));
+
   const checks = [
     databaseCheck(deps.db),
     storageCheck(deps.storage),
@@ -69,15 +80,6 @@ export function createApp(deps: Deps, options: AppOptions = {}): Express {
   };
   app.use('/trpc', createExpressMiddleware({ router: appRouter, createContext: context, onError }));
 
-  if (deps.storage instanceof LocalDriver) {
-    const storage = deps.storage;
-    app.use(
-      createFilesRouter({ storage, onError: (err, req) => req.log?.error({ err }, 'file serving failed') }),
-    );
-  }
-
-  // Avatar delivery URLs (`/avatars/{publicId}.glb`): binary, cacheable, outside tRPC.
-  app.use(createDeliveryRouter(deps));
   app.use(createDocsRouter());
   const rest = createOpenApiNodeHttpHandler({
     router: appRouter,

@@ -1,9 +1,9 @@
-import { pipeline } from 'node:stream/promises';
 import type { ErrorBody, ErrorCode, ErrorReason } from '@avatar/contracts';
 import { type Request, type Response, Router } from 'express';
 import { isImmutableKey, isValidKey } from './keys.ts';
 import type { LocalDriver, ServedObject } from './local.driver.ts';
 import { parseRangeHeader } from './range.ts';
+import { sendStream } from './send-stream.ts';
 import { StorageError } from './storage-error.ts';
 
 export interface FilesRouterOptions {
@@ -73,7 +73,7 @@ export function createFilesRouter(options: FilesRouterOptions): Router {
       // The stream reads the inode opened above, so the ETag describes exactly the bytes sent.
       const stream = served.read(range ?? undefined);
       served = null;
-      await pipeline(stream, res);
+      await sendStream(stream, res);
     } catch (error) {
       await served?.close();
       if (res.headersSent) {

@@ -1,7 +1,7 @@
-import { pipeline } from 'node:stream/promises';
 import { type Request, type Response, Router } from 'express';
 import { AppError, toPublicError } from '../../http/errors.ts';
 import { parseRangeHeader } from '../../storage/range.ts';
+import { sendStream } from '../../storage/send-stream.ts';
 import { isStorageError } from '../../storage/storage-error.ts';
 import * as repo from './delivery.repository.ts';
 import { type DeliveryDeps, deliver, type ReadyDelivery } from './delivery.service.ts';
@@ -75,7 +75,7 @@ async function serve(deps: DeliveryDeps, req: Request, res: Response): Promise<v
   try {
     const file = await deps.storage.get(ready.storageKey, range ? { range } : {});
     res.status(range ? 206 : 200).set(headers);
-    await pipeline(file.stream, res);
+    await sendStream(file.stream, res);
   } catch (error) {
     if (res.headersSent) {
       res.destroy();
