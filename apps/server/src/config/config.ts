@@ -84,6 +84,8 @@ const ConfigSchema = z
     EXPORT_RETENTION_DAYS: z.coerce.number().int().min(1).default(180),
     EXPORT_INACTIVE_USER_DAYS: z.coerce.number().int().min(1).default(180),
     EXPORT_CLEANUP_CRON: z.string().default('0 3 * * 0'),
+    // Avatar delivery: derived GLBs nobody asked for in this many days go in the same weekly cleanup.
+    DELIVERY_CACHE_MAX_IDLE_DAYS: z.coerce.number().int().min(1).default(30),
     // Integrity: an unreferenced object younger than this may be a write in flight, so the reaper (hourly
     // cron) and the admin's repair leave it alone; idempotency keys are remembered this long.
     INTEGRITY_ORPHAN_GRACE_SECONDS: z.coerce.number().int().min(0).default(3_600),
@@ -94,6 +96,13 @@ const ConfigSchema = z
     UPLOAD_MAX_TRIANGLES: z.coerce.number().int().min(1).default(500_000),
     UPLOAD_MAX_VERTICES: z.coerce.number().int().min(1).default(1_000_000),
     UPLOAD_MAX_TEXTURE_SIZE: z.coerce.number().int().min(1).default(4_096),
+    // Width x height of any one embedded image, from its header; at most what sharp may decode (8192^2).
+    UPLOAD_MAX_IMAGE_PIXELS: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(8192 * 8192)
+      .default(4096 * 4096),
     UPLOAD_MAX_DATA_URI_BYTES: z.coerce
       .number()
       .int()

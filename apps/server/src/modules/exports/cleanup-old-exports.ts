@@ -5,10 +5,14 @@ import type { Db } from '../../db/database.ts';
 import type { JobHandler } from '../../jobs/job-types.ts';
 import type { AssetStorage } from '../../storage/storage.types.ts';
 import * as avatars from '../avatars/avatars.service.ts';
+import { sweepDeliveryCache } from '../delivery/sweep-delivery-cache.ts';
 import { sweepRenderCache } from '../render/sweep-render-cache.ts';
 
 export interface CleanupDeps {
-  config: Pick<Config, 'EXPORT_RETENTION_DAYS' | 'EXPORT_INACTIVE_USER_DAYS'>;
+  config: Pick<
+    Config,
+    'EXPORT_RETENTION_DAYS' | 'EXPORT_INACTIVE_USER_DAYS' | 'DELIVERY_CACHE_MAX_IDLE_DAYS'
+  >;
   db: Db;
   storage: AssetStorage;
   logger: Logger;
@@ -164,5 +168,10 @@ export const cleanupOldExportsHandler =
     await cleanupOldExports(deps);
     const renders = await sweepRenderCache(deps.storage);
     if (renders > 0) deps.logger.info({ renders }, 'removed old cached renders');
+    const delivery = await sweepDeliveryCache(deps, {
+      maxIdleDays: deps.config.DELIVERY_CACHE_MAX_IDLE_DAYS,
+      orphanGraceSeconds: CLEANUP_DEFAULTS.orphanGraceSeconds,
+    });
+    deps.logger.info(delivery, 'swept the avatar delivery cache');
     return 'completed';
   };
