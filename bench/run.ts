@@ -12,6 +12,7 @@ import { deliveryBenchmark } from './delivery.bench.ts';
 import { exportBenchmark } from './export.bench.ts';
 import { renderBenchmark } from './render.bench.ts';
 import { uploadBenchmark } from './upload.bench.ts';
+import { webBenchmark } from './web.bench.ts';
 
 export const benchmarks: Benchmark[] = [
   catalogBenchmark,
@@ -19,6 +20,7 @@ export const benchmarks: Benchmark[] = [
   exportBenchmark,
   deliveryBenchmark,
   renderBenchmark,
+  webBenchmark,
 ];
 
 const quick = process.env.BENCH_QUICK === '1';

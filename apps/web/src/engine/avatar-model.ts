@@ -124,6 +124,11 @@ export class AvatarModel {
     return model;
   }
 
+  /** True for the built-in fallback shape (no model, or none could be loaded). */
+  get isBuiltIn(): boolean {
+    return this.builtIn !== null;
+  }
+
   /** The top node of the avatar: the built-in shape's root, or the base model's `__root__`. */
   get root(): TransformNode | null {
     return this.builtIn ?? this.models[0]?.root ?? null;

@@ -16,6 +16,10 @@ export interface SceneHandle {
   builder: SceneBuilder;
   /** Root of the built-in avatar shown until a model is loaded. */
   avatar: TransformNode;
+  /** Resolves after the next frame drawn with every mesh ready (shaders compiled, textures uploaded). */
+  whenDrawn: () => Promise<void>;
+  /** Draws the scene again (it is drawn on demand): call after changing it from outside. */
+  requestRender: () => void;
   dispose: () => void;
 }
 
@@ -24,7 +28,18 @@ export interface CreateSceneOptions {
   onFirstFrame?: () => void;
 }
 
-/** Builds the editor's scene on a canvas (studio, floor, orbit camera) and renders until `dispose()`. */
+/** Frames drawn after a request: the last one lands after whatever the request followed has settled. */
+const FRAMES_PER_REQUEST = 2;
+/** Canvas events that can move the camera (its own inputs listen to the same canvas). */
+const INPUT_EVENTS = ['pointerdown', 'pointermove', 'pointerup', 'wheel', 'keydown', 'keyup'] as const;
+
+/**
+ * Builds the editor's scene on a canvas (studio, floor, orbit camera) and draws it on demand until
+ * `dispose()`: while the camera moves (input or inertia), while an animation plays, and after a change
+ * (`requestRender`, a resize, a mesh added or removed); an idle scene is not drawn again. Without a GPU
+ * every frame is a software render plus, under software compositing, a read-back of the whole canvas:
+ * drawing an unchanged scene 60 times a second kept a core busy and delayed everything else on the page.
+ */
 export function createScene(canvas: HTMLCanvasElement, options: CreateSceneOptions = {}): SceneHandle {
   const builder = new SceneBuilder(canvas);
   const { engine, scene, camera } = builder;
@@ -57,13 +72,46 @@ export function createScene(canvas: HTMLCanvasElement, options: CreateSceneOptio
   const avatar = builder.showBuiltIn();
 
   let disposed = false;
+  let framesWanted = FRAMES_PER_REQUEST;
+  const requestRender = () => {
+    framesWanted = Math.max(framesWanted, FRAMES_PER_REQUEST);
+  };
+  const cameraMoving = () =>
+    camera.inertialAlphaOffset !== 0 ||
+    camera.inertialBetaOffset !== 0 ||
+    camera.inertialRadiusOffset !== 0 ||
+    camera.inertialPanningX !== 0 ||
+    camera.inertialPanningY !== 0;
+  // A clip held still (a pose) is paused: it draws nothing new.
+  const animating = () => scene.animatables.some((a) => !a.paused);
+  // A mesh whose shaders or textures are not ready is skipped by a frame: draw until none is left.
+  const meshesPending = () =>
+    scene.meshes.some((mesh) => mesh.isEnabled() && mesh.isVisible && !mesh.isReady(true));
+  engine.runRenderLoop(() => {
+    if (framesWanted === 0 && !cameraMoving() && !animating()) return;
+    framesWanted = Math.max(0, framesWanted - 1);
+    scene.render();
+    if (framesWanted === 0 && meshesPending()) framesWanted = 1;
+  });
+  const onInput = (event: Event) => {
+    // Hovering moves nothing; a drag (a button held) or a wheel, key or touch may.
+    if (event.type === 'pointermove' && (event as PointerEvent).buttons === 0) return;
+    requestRender();
+  };
+  for (const type of INPUT_EVENTS) canvas.addEventListener(type, onInput, { passive: true });
+  // Cleared with the scene on dispose.
+  scene.onNewMeshAddedObservable.add(requestRender);
+  scene.onMeshRemovedObservable.add(requestRender);
   scene.executeWhenReady(() => {
     scene.onAfterRenderObservable.addOnce(() => {
       if (!disposed) options.onFirstFrame?.();
     });
+    requestRender();
   });
-  engine.runRenderLoop(() => scene.render());
-  const resize = new ResizeObserver(() => engine.resize());
+  const resize = new ResizeObserver(() => {
+    engine.resize();
+    requestRender();
+  });
   resize.observe(canvas);
 
   return {
@@ -71,10 +119,19 @@ export function createScene(canvas: HTMLCanvasElement, options: CreateSceneOptio
     scene,
     builder,
     avatar: avatar.root!,
+    requestRender,
+    whenDrawn: () =>
+      new Promise<void>((resolve) => {
+        scene.executeWhenReady(() => {
+          scene.onAfterRenderObservable.addOnce(() => resolve());
+          requestRender();
+        });
+      }),
     dispose() {
       if (disposed) return;
       disposed = true;
       resize.disconnect();
+      for (const type of INPUT_EVENTS) canvas.removeEventListener(type, onInput);
       engine.stopRenderLoop();
       builder.dispose();
     },

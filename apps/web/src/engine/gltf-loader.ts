@@ -48,13 +48,11 @@ export function registerGltfLoader(): void {
     fallbackUrl: absolute(dracoDecoderUrl),
   };
   MeshoptCompression.Configuration = { decoder: { url: absolute(meshoptDecoderUrl) } };
+  const modules = preloadGltfModules();
   RegisterSceneLoaderPlugin({
     ...GLTFFileLoaderMetadata,
     createPlugin: async (options) => {
-      const [{ GLTFFileLoader, RegisterGLTF2Loader }, { RegisterInstancedMesh }] = await Promise.all([
-        import('@babylonjs/loaders/glTF/2.0/glTFLoader.pure'),
-        import('@babylonjs/core/Meshes/instancedMesh.pure'),
-      ]);
+      const [{ GLTFFileLoader, RegisterGLTF2Loader }, { RegisterInstancedMesh }] = await modules;
       RegisterInstancedMesh();
       RegisterGLTF2Loader();
       return new GLTFFileLoader(options[GLTFFileLoaderMetadata.name]);
@@ -64,6 +62,28 @@ export function registerGltfLoader(): void {
   // KTX2 transcoders are not bundled: a file that requires them fails at once with a clear message
   // instead of waiting on the CDN; a file that merely offers KTX2 falls back to its PNG/JPEG images.
   unregisterGLTFExtension('KHR_texture_basisu');
+}
+
+/**
+ * Starts downloading the loader's code now, beside the first model's bytes, instead of one import after
+ * another once a model has arrived (the loader, then the materials, then the animations): the same
+ * modules the loader imports on demand, so the bundler's chunks are shared and nothing loads twice.
+ */
+function preloadGltfModules() {
+  const later = [
+    import('@babylonjs/core/Materials/PBR/pbrMaterial.pure'),
+    import('@babylonjs/loaders/glTF/2.0/pbrMaterialLoadingAdapter'),
+    import('@babylonjs/core/Animations/animationGroup.pure'),
+    import('@babylonjs/loaders/glTF/2.0/glTFLoaderAnimation.pure'),
+  ];
+  // Only warmed here: a failure surfaces where the loader itself imports the module.
+  for (const module of later) module.catch(() => {});
+  const loader = Promise.all([
+    import('@babylonjs/loaders/glTF/2.0/glTFLoader.pure'),
+    import('@babylonjs/core/Meshes/instancedMesh.pure'),
+  ]);
+  loader.catch(() => {});
+  return loader;
 }
 
 /** A loaded GLB, added to its scene, that removes every trace of itself on `dispose()`. */

@@ -1,6 +1,7 @@
 import type { Asset, AvatarSlot } from '@avatar/contracts';
 import type { AvatarSpec, ModelFallback, PartRef } from '../../engine/avatar-model.ts';
 import { assetUrls } from '../../resources/asset-url-resolver.ts';
+import { resourceLoader } from '../../resources/resource-loader.ts';
 import { catalogApi } from '../catalog/asset-catalog-api.ts';
 import type { Draft } from './editor-state.ts';
 import { socketFor } from './sockets.ts';
@@ -103,6 +104,22 @@ export async function planAvatar(
     labels: { base: named('base', base?.asset ?? null), parts: partLabels },
     notices,
   };
+}
+
+/**
+ * Starts what showing this draft will need (asset details, URLs, each model's first file) without
+ * waiting for the 3D engine, so the downloads run while its code loads and it starts. The scene's own
+ * `planAvatar` and downloads then find them in the shared caches. Failures are left for the scene.
+ */
+export async function prefetchAvatar(draft: Draft, resolvedIds: ReadonlyMap<string, string>): Promise<void> {
+  if (!draft.modelAssetId && !draft.modelUrl) return;
+  try {
+    const { spec } = await planAvatar(draft, resolvedIds);
+    const urls = [spec.base?.url, ...(spec.parts ?? []).map((part) => part.url)];
+    await Promise.all(urls.map((url) => (url ? resourceLoader.get(url).catch(() => {}) : undefined)));
+  } catch {
+    // The scene plans again and reports what fails.
+  }
 }
 
 /** The notice for one step down the chain while loading (second part of the fallback chain). */

@@ -2,6 +2,7 @@ import type { AvatarConfig } from '@avatar/contracts';
 import { computed, signal } from '@preact/signals';
 import { humanMessage } from '../../api/errors.ts';
 import { api } from '../../api/trpc.ts';
+import { prefetchAvatar } from './avatar-spec.ts';
 import {
   canRedo,
   canUndo,
@@ -56,6 +57,8 @@ export async function loadConfig(): Promise<void> {
     const config = await api.avatars.config.query();
     remember(config);
     history.value = historyOf(draftOf(config));
+    // Now, not when the 3D view asks: the avatar's files download while the engine's code loads and starts.
+    void prefetchAvatar(history.value.present, resolvedIds.value);
     saveState.value = { status: 'idle' };
     loadState.value = { status: 'ready' };
   } catch (error) {
