@@ -25,11 +25,22 @@ const RIG_PREFIX = /^(mixamorig\d*[:_]?|j_bip_[clr]_|bip\d*[_ ]|def[-_]|org[-_]|
  */
 export function findSockets(root: Root, maxSockets: number): Socket[] {
   const joints = new Set(root.listSkins().flatMap((skin) => skin.listJoints()));
+  const nodes = root.listNodes().map((node) => ({
+    name: node.getName(),
+    isJoint: joints.has(node),
+    holdsContent: Boolean(node.getMesh() || node.getCamera()),
+  }));
+  return findSocketsAmong(nodes, maxSockets);
+}
+
+/** `findSockets` over nodes described by hand (document order), for callers that read no `Document`. */
+export function findSocketsAmong(
+  nodes: ReadonlyArray<{ name: string; isJoint: boolean; holdsContent: boolean }>,
+  maxSockets: number,
+): Socket[] {
   const sockets: Socket[] = [];
-  for (const node of root.listNodes()) {
-    const name = node.getName();
-    const isJoint = joints.has(node);
-    if (name === '' || (!isJoint && (node.getMesh() || node.getCamera()))) continue;
+  for (const { name, isJoint, holdsContent } of nodes) {
+    if (name === '' || (!isJoint && holdsContent)) continue;
     sockets.push({ name, kind: isJoint ? 'joint' : 'node', role: roleOf(name), side: sideOf(name) });
   }
   // Head first, then down the body (the order of ROLE_PATTERNS), joints before empties; sort is stable,

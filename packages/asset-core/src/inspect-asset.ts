@@ -11,6 +11,7 @@ import {
 import { ALL_EXTENSIONS } from '@gltf-transform/extensions';
 import type { AnimationSummary, AssetMetadata, Bounds, MorphTargetSummary, Vec3 } from './asset-metadata.ts';
 import { countGeometry } from './count-geometry.ts';
+import { describeGlb } from './describe-glb.ts';
 import { AssetCoreError } from './errors.ts';
 import { findSockets } from './find-sockets.ts';
 import { findExternalResources, isRecord, readGlbContainer } from './glb-container.ts';
@@ -32,9 +33,11 @@ export interface InspectAssetOptions {
 export const INSPECT_ASSET_DEFAULTS: Readonly<InspectAssetOptions> = Object.freeze({ maxListLength: 256 });
 
 /**
- * Reads a GLB with glTF-Transform and describes it. The reader was not written for hostile input (it
- * throws plain TypeErrors on some invalid files), so run `validateGlb` first; whatever still goes wrong
- * here comes out as an `AssetCoreError`, never as the reader's own exception.
+ * Describes a GLB. Files without compressed geometry are described straight from their JSON and the few
+ * accessors that matter (`describeGlb`, several times cheaper); the rest, and any call with an `io` of its
+ * own, are read with glTF-Transform. The reader was not written for hostile input (it throws plain
+ * TypeErrors on some invalid files), so run `validateGlb` first; whatever still goes wrong here comes out
+ * as an `AssetCoreError`, never as the reader's own exception.
  */
 export async function inspectAsset(
   bytes: Uint8Array,
@@ -59,6 +62,10 @@ export async function inspectAsset(
     extensionsUsed: strings(json.extensionsUsed),
     extensionsRequired: strings(json.extensionsRequired),
   };
+  if (!opts.io) {
+    const described = describeGlb(read.container, raw, opts.maxListLength);
+    if (described) return described;
+  }
   const dependencies = opts.dependencies ?? {};
   if (!opts.io) assertDecoders(raw, dependencies);
 

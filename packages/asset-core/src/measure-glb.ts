@@ -8,13 +8,24 @@ import type { GlbStats } from './validation-report.ts';
 export type StatPointers = Partial<Record<'maxTextureDimension' | 'maxJoints' | 'maxMorphTargets', string>>;
 
 /**
+ * What an image's header says, for every image whose bytes are inside the file: its size, or `null` when
+ * the header could not be read (a format the reader does not know, or a damaged header).
+ */
+export interface ImageHeader {
+  index: number;
+  /** The format the bytes start like (what a decoder would go by), else the declared `mimeType`. */
+  mimeType: string | null;
+  size: [number, number] | null;
+}
+
+/**
  * Counts what the limits are about straight from the JSON, before any full parse. The JSON has not been
  * validated yet, so every field is read as "maybe garbage": a wrong type counts as absent.
  */
 export function measureGlb(
   container: GlbContainer,
   bytes: number,
-): { stats: GlbStats; pointers: StatPointers } {
+): { stats: GlbStats; pointers: StatPointers; images: ImageHeader[] } {
   const { json } = container;
   const accessors = list(json.accessors);
   const countOf = (index: unknown): number => {
@@ -51,8 +62,11 @@ export function measureGlb(
   });
 
   let maxTextureDimension = 0;
+  const images: ImageHeader[] = [];
   list(json.images).forEach((image, index) => {
-    const size = readImageSize(image, json, container.bin);
+    const header = readImageHeader(image, index, json, container.bin);
+    if (header) images.push(header);
+    const size = header?.size;
     const largest = size ? Math.max(size[0], size[1]) : 0;
     if (largest > maxTextureDimension) {
       maxTextureDimension = largest;
@@ -74,7 +88,7 @@ export function measureGlb(
     animations: list(json.animations).length,
     maxMorphTargets,
   };
-  return { stats, pointers };
+  return { stats, pointers, images };
 }
 
 function triangleCount(mode: unknown, elements: number): number {
@@ -86,26 +100,51 @@ function triangleCount(mode: unknown, elements: number): number {
 
 let imageFormatsRegistered = false;
 
-/** [width, height] from the image header, or null when the image cannot be found or read. */
-function readImageSize(
+/** Header bytes every supported format keeps its size in; a JPEG may need more (EXIF and ICC come first). */
+const HEADER_PREFIX_BYTES = 64 * 1024;
+
+/** The image's header, or null when its bytes are not in the file (the validator reports that). */
+function readImageHeader(
   image: unknown,
+  index: number,
   json: Record<string, unknown>,
   bin: Uint8Array | null,
-): [number, number] | null {
-  if (!imageFormatsRegistered) {
-    // Core reads PNG and JPEG headers; these three teach it WebP, AVIF and KTX2 (pure JS, no codecs).
-    for (const extension of [EXTTextureWebP, EXTTextureAVIF, KHRTextureBasisu]) extension.register();
-    imageFormatsRegistered = true;
-  }
+): ImageHeader | null {
+  const data = imageBytes(image, json, bin);
+  if (!data) return null;
+  registerImageFormats();
+  const declared = isRecord(image) && typeof image.mimeType === 'string' ? image.mimeType : null;
+  // What the bytes are, before what the JSON says: a decoder goes by the bytes.
+  const mimeType = ImageUtils.getMimeType(data) ?? declared;
+  return { index, mimeType, size: mimeType ? readImageSize(data, mimeType) : null };
+}
+
+/** Core reads PNG and JPEG headers; this teaches it WebP, AVIF and KTX2 (pure JS, no codecs). */
+export function registerImageFormats(): void {
+  if (imageFormatsRegistered) return;
+  for (const extension of [EXTTextureWebP, EXTTextureAVIF, KHRTextureBasisu]) extension.register();
+  imageFormatsRegistered = true;
+}
+
+/** [width, height] from the header of an image in `mimeType`, as glTF-Transform reads it; null if unreadable. */
+export function readImageSize(data: Uint8Array, mimeType: string): [number, number] | null {
+  // A prefix first: copying a large texture whole only to read its first bytes would cost more than the rest.
+  const prefix = data.byteLength > HEADER_PREFIX_BYTES ? copyOf(data, HEADER_PREFIX_BYTES) : null;
+  return (prefix && sizeOf(prefix, mimeType)) ?? sizeOf(copyOf(data, data.byteLength), mimeType);
+}
+
+/** The first `length` bytes in a buffer of their own (`Buffer#slice` would answer a view). */
+function copyOf(data: Uint8Array, length: number): Uint8Array {
+  return new Uint8Array(data.subarray(0, length));
+}
+
+/** [width, height] from the header; the bytes must be a copy (core's JPEG reader walks to the end of the buffer). */
+function sizeOf(copy: Uint8Array, mimeType: string): [number, number] | null {
   try {
-    const data = imageBytes(image, json, bin);
-    if (!data) return null;
-    const declared = isRecord(image) && typeof image.mimeType === 'string' ? image.mimeType : null;
-    const mimeType = declared ?? ImageUtils.getMimeType(data);
-    const size = mimeType ? ImageUtils.getSize(data, mimeType) : null;
-    return size?.every((n) => Number.isFinite(n) && n >= 0) ? [size[0], size[1]] : null;
+    const size = ImageUtils.getSize(copy, mimeType);
+    return size?.every((n) => Number.isSafeInteger(n) && n >= 0) ? [size[0], size[1]] : null;
   } catch {
-    return null; // a broken image header is the Khronos validator's to report, not a limit
+    return null; // an unreadable header: the caller decides what that means
   }
 }
 
@@ -117,8 +156,7 @@ function imageBytes(
   if (!isRecord(image)) return null;
   if (typeof image.uri === 'string') {
     if (!image.uri.startsWith('data:')) return null;
-    // Copied out of Node's shared Buffer pool for the same reason as the slice below.
-    return new Uint8Array(BufferUtils.createBufferFromDataURI(image.uri));
+    return BufferUtils.createBufferFromDataURI(image.uri);
   }
   const bufferView =
     typeof image.bufferView === 'number' ? list(json.bufferViews)[image.bufferView] : undefined;
@@ -128,8 +166,7 @@ function imageBytes(
   const start = count(bufferView.byteOffset);
   const end = start + count(bufferView.byteLength);
   if (end > bin.byteLength) return null;
-  // A copy, not a view: core's JPEG reader walks to the end of the underlying ArrayBuffer.
-  return bin.slice(start, end);
+  return bin.subarray(start, end); // a view: `sizeOf` reads from copies
 }
 
 function list(value: unknown): unknown[] {

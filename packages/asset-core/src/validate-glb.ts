@@ -1,5 +1,6 @@
 /// <reference path="./gltf-validator.d.ts" />
 import type { ValidatorMessage, ValidatorReport } from 'gltf-validator';
+import { checkImageHeaders, checkValidatorImages } from './check-image-headers.ts';
 import { findExternalResources, readGlbContainer } from './glb-container.ts';
 import { KHRONOS_NON_ERROR_CODES } from './khronos-non-error-codes.ts';
 import { measureGlb, type StatPointers } from './measure-glb.ts';
@@ -18,6 +19,11 @@ export interface ValidateGlbOptions {
   maxTextures: number;
   /** Longest side of any one image, in pixels. */
   maxTextureDimension: number;
+  /**
+   * Width x height of any one image, read from its header before anything decodes it; while it is
+   * finite, an image whose header cannot be read is refused too, since nothing could check it.
+   */
+  maxImagePixels: number;
   maxSkins: number;
   /** Joints in any one skin. */
   maxJoints: number;
@@ -43,6 +49,8 @@ export const VALIDATE_GLB_DEFAULTS: Readonly<ValidateGlbOptions> = Object.freeze
   maxTextures: 64,
   // The largest size WebGL2 guarantees on mobile GPUs (MAX_TEXTURE_SIZE is 4096 on many).
   maxTextureDimension: 4_096,
+  // 64 MB as RGBA8 once decoded: what a 4096 px square texture costs, and what a decoder is allowed.
+  maxImagePixels: 4_096 * 4_096,
   maxSkins: 16,
   // Common humanoid rigs have 20-100 joints; with fingers and face up to about 250.
   maxJoints: 256,
@@ -53,6 +61,8 @@ export const VALIDATE_GLB_DEFAULTS: Readonly<ValidateGlbOptions> = Object.freeze
 });
 
 type LimitOption = Exclude<keyof ValidateGlbOptions, 'maxIssues'>;
+/** The limits checked once per image rather than against one statistic. */
+type StatLimitOption = Exclude<LimitOption, 'maxImagePixels'>;
 
 /**
  * Only the Khronos verdict, none of the structural limits (they are for uploads): for checking what the
@@ -66,7 +76,7 @@ export const NO_STRUCTURAL_LIMITS: Readonly<ValidateGlbOptions> = Object.freeze(
 });
 
 const LIMITS: ReadonlyArray<{
-  option: LimitOption;
+  option: StatLimitOption;
   stat: keyof GlbStats;
   code: LimitIssueCode;
   label: string;
@@ -130,15 +140,16 @@ async function validate(bytes: Uint8Array, opts: ValidateGlbOptions): Promise<Va
     message: 'The asset refers to a file outside the GLB; embed every buffer and image in it.',
     pointer,
   }));
-  const { stats, pointers } = measureGlb(read.container, bytes.byteLength);
-  errors.push(...checkLimits(stats, pointers, opts));
+  const { stats, pointers, images } = measureGlb(read.container, bytes.byteLength);
+  errors.push(...checkLimits(stats, pointers, opts), ...checkImageHeaders(images, opts));
   if (errors.length > 0) return report(errors, { stats });
 
   try {
     // Imported on first use: 300 kB of compiled Dart that a browser bundle can load as its own chunk.
     // A named import, not the default one: only Node's CommonJS entry has a default export; bundlers
     // pick the package's `module` entry (module.mjs), which has named exports only.
-    const { validateBytes } = await import('gltf-validator');
+    validatorModule ??= import('gltf-validator');
+    const { validateBytes } = await validatorModule;
     // format is explicit: left to detect it, the validator throws on some malformed files.
     const base = {
       format: 'glb',
@@ -146,12 +157,18 @@ async function validate(bytes: Uint8Array, opts: ValidateGlbOptions): Promise<Va
       writeTimestamp: false,
     } as const;
     const listing = await validateBytes(bytes, base);
-    if (!listing.issues.truncated) return fromKhronos(listing, listing, stats);
+    // The validator reads every image header with a parser of its own: whatever it saw is held to the
+    // same limits, so an image only one of the two readers understands cannot slip through.
+    const imageIssues = checkValidatorImages(listing.info, opts);
     // The validator counts only the messages it keeps: once infos and warnings fill maxIssues, later
     // errors vanish from the counts too, and an invalid file reads as valid. A second pass that keeps
     // errors alone settles the verdict; it costs a second validation only for files this noisy.
-    const errorsOnly = await validateBytes(bytes, { ...base, ignoredIssues: [...KHRONOS_NON_ERROR_CODES] });
-    return fromKhronos(listing, errorsOnly, stats);
+    const errorPass = listing.issues.truncated
+      ? await validateBytes(bytes, { ...base, ignoredIssues: [...KHRONOS_NON_ERROR_CODES] })
+      : listing;
+    const verdict = fromKhronos(listing, errorPass, stats);
+    if (imageIssues.length === 0) return verdict;
+    return { ...verdict, valid: false, errors: [...imageIssues, ...verdict.errors] };
   } catch (error) {
     const detail = error instanceof Error ? error.message : String(error);
     const failure: Issue = {
@@ -188,6 +205,12 @@ function toIssue(message: ValidatorMessage): Issue {
   if (message.offset !== undefined) issue.offset = message.offset;
   return issue;
 }
+
+/**
+ * The validator's module, imported once: a dynamic import is resolved again on every call (a round trip
+ * through the loader hooks under a TypeScript loader), which cost more than validating a small file.
+ */
+let validatorModule: Promise<typeof import('gltf-validator')> | undefined;
 
 function checkLimits(stats: GlbStats, pointers: StatPointers, opts: ValidateGlbOptions): Issue[] {
   const issues: Issue[] = [];

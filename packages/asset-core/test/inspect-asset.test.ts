@@ -1,9 +1,10 @@
 import { Document, Logger, WebIO } from '@gltf-transform/core';
 import { ALL_EXTENSIONS } from '@gltf-transform/extensions';
+import { quantize } from '@gltf-transform/functions';
 import { describe, expect, it } from 'vitest';
 import { AssetCoreError, type AssetCoreErrorCode, type AssetMetadata, inspectAsset } from '../src/index.ts';
 import { PrimitiveMode } from '../src/primitive-mode.ts';
-import { buildGlb, type FixtureName, noise, rawGlb, readFixture } from './fixtures.ts';
+import { buildGlb, type FixtureName, jsonOf, noise, rawGlb, readFixture } from './fixtures.ts';
 
 describe('inspectAsset on real assets', () => {
   it('describes Box', async () => {
@@ -275,3 +276,31 @@ function dracoGlb(): Uint8Array {
     new Uint8Array(4),
   );
 }
+
+describe('inspectAsset from the JSON gives what glTF-Transform’s reader gives', () => {
+  // With an `io` of its own, inspectAsset always builds a Document: the reference.
+  const readerIO = () =>
+    new WebIO().setLogger(new Logger(Logger.Verbosity.SILENT)).registerExtensions(ALL_EXTENSIONS);
+  const fixtures: FixtureName[] = ['Box', 'CesiumMan', 'Fox', 'RobotExpressive', 'chr_knight'];
+
+  it.each(fixtures)('%s', async (name) => {
+    const bytes = readFixture(name);
+    expect(await inspectAsset(bytes)).toStrictEqual(await inspectAsset(bytes, { io: readerIO() }));
+  });
+
+  it('with quantized (normalized integer) positions, rotations, matrices and a short list cap', async () => {
+    const io = readerIO();
+    const document = await io.readBinary(readFixture('RobotExpressive'));
+    const nodes = document.getRoot().listNodes();
+    nodes[1]?.setRotation([0.2, 0.3, 0.1, 0.927]).setScale([1, -2, 0.5]);
+    nodes[2]?.setMatrix([0, 1, 0, 0, -1, 0, 0, 0, 0, 0, 1, 0, 3, 4, 5, 1]);
+    await document.transform(quantize({ quantizePosition: 12 }));
+    const bytes = await io.writeBinary(document);
+    expect(jsonOf(bytes).extensionsRequired).toContain('KHR_mesh_quantization');
+    for (const maxListLength of [256, 3]) {
+      expect(await inspectAsset(bytes, { maxListLength })).toStrictEqual(
+        await inspectAsset(bytes, { io: readerIO(), maxListLength }),
+      );
+    }
+  });
+});

@@ -296,3 +296,88 @@ describe('validateGlb limits', () => {
     expect(report.errors.map((issue) => issue.code)).toEqual(['LIMIT_JOINTS', 'LIMIT_MORPH_TARGETS']);
   });
 });
+
+describe('image limits, from the headers, before anything decodes an image', () => {
+  /** Box with one more image (and a texture using it) appended to its binary chunk. */
+  function boxWithImage(image: Uint8Array, mimeType: string): Uint8Array {
+    const box = readFixture('Box');
+    // biome-ignore lint/suspicious/noExplicitAny: the test edits arbitrary glTF JSON
+    const json = jsonOf(box) as any;
+    const bin = binOf(box);
+    const offset = Math.ceil(bin.length / 4) * 4;
+    const joined = new Uint8Array(offset + image.length);
+    joined.set(bin);
+    joined.set(image, offset);
+    json.buffers[0].byteLength = joined.length;
+    json.bufferViews.push({ buffer: 0, byteOffset: offset, byteLength: image.length });
+    json.images = [{ bufferView: json.bufferViews.length - 1, mimeType }];
+    json.textures = [{ source: 0 }];
+    return rawGlb(json, joined);
+  }
+
+  /** A PNG signature and IHDR declaring `width` x `height`; no decoder gets further than that here. */
+  function pngHeader(width: number, height: number): Uint8Array {
+    const out = new Uint8Array(33);
+    out.set([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]);
+    const view = new DataView(out.buffer);
+    view.setUint32(16, width);
+    view.setUint32(20, height);
+    out.set([8, 6, 0, 0, 0], 24);
+    return out;
+  }
+
+  it('refuses an image whose header claims 20000 x 20000 pixels, naming it and its size', async () => {
+    const report = await validateGlb(boxWithImage(pngHeader(20_000, 20_000), 'image/png'));
+    expect(report.valid).toBe(false);
+    expect(report.khronos).toBeNull(); // refused before the validator (let alone a decoder) ran
+    expect(report.errors).toContainEqual({
+      source: 'limit',
+      code: 'LIMIT_IMAGE_PIXELS',
+      message: 'Image 0 is too large: 20000 x 20000 = 400000000 pixels, the limit is 16777216.',
+      pointer: '/images/0',
+    });
+    expect(limitIssueCodes).toContain('LIMIT_IMAGE_PIXELS');
+  });
+
+  it('counts pixels, not only the longest side', async () => {
+    const wide = boxWithImage(pngHeader(8192, 4096), 'image/png');
+    const report = await validateGlb(wide, { maxTextureDimension: 8192 });
+    expect(report.errors.map((issue) => issue.code)).toEqual(['LIMIT_IMAGE_PIXELS']);
+    const square = await validateGlb(boxWithImage(pngHeader(4096, 4096), 'image/png'), {
+      maxTextureDimension: 8192,
+    });
+    expect(square.errors.map((issue) => issue.code)).not.toContain('LIMIT_IMAGE_PIXELS');
+    expect(
+      (await validateGlb(wide, { maxTextureDimension: 8192, maxImagePixels: 8192 * 4096 })).errors,
+    ).not.toContainEqual(expect.objectContaining({ code: 'LIMIT_IMAGE_PIXELS' }));
+  });
+
+  it('reads the size the bytes give, not the declared type', async () => {
+    const report = await validateGlb(boxWithImage(pngHeader(20_000, 20_000), 'image/jpeg'));
+    expect(report.errors).toContainEqual(expect.objectContaining({ code: 'LIMIT_IMAGE_PIXELS' }));
+  });
+
+  it('refuses an image whose size no header reader here understands, while the limit is on', async () => {
+    // An arithmetic-coded JPEG (SOF10): libjpeg-turbo decodes those, glTF-Transform's header reader does not.
+    const jpeg = new Uint8Array([
+      0xff, 0xd8, 0xff, 0xca, 0x00, 0x11, 0x08, 0x4e, 0x20, 0x4e, 0x20, 0x03, 0x01, 0x22, 0x00, 0x02, 0x11,
+      0x01, 0x03, 0x11, 0x01, 0xff, 0xd9,
+    ]);
+    const report = await validateGlb(boxWithImage(jpeg, 'image/jpeg'));
+    expect(report.errors).toContainEqual(
+      expect.objectContaining({
+        code: 'LIMIT_IMAGE_PIXELS',
+        pointer: '/images/0',
+        message: expect.stringContaining('cannot be read from its header'),
+      }),
+    );
+    const unlimited = await validateGlb(boxWithImage(jpeg, 'image/jpeg'), { maxImagePixels: Infinity });
+    expect(unlimited.errors).not.toContainEqual(expect.objectContaining({ code: 'LIMIT_IMAGE_PIXELS' }));
+  });
+
+  it('accepts the real textures of the fixtures', async () => {
+    for (const name of ['CesiumMan', 'chr_knight'] as const) {
+      expect((await validateGlb(readFixture(name))).errors).toEqual([]);
+    }
+  });
+});

@@ -23,16 +23,20 @@ import {
 import type { Document } from '@gltf-transform/core';
 import { MeshoptDecoder, MeshoptSimplifier } from 'meshoptimizer';
 import type { Logger } from 'pino';
-import sharp from 'sharp';
+import sharpModule from 'sharp';
 import type { AssetRow } from '../../db/tables.ts';
 import type { AssetStorage } from '../../storage/storage.types.ts';
 import { isStorageError } from '../../storage/storage-error.ts';
 import type { AvatarForExport } from '../avatars/avatars.service.ts';
 import type { RenderHost } from '../render/render.host.ts';
+import { withPixelLimit } from '../uploads/codecs.ts';
 import { ExportAborted, ExportFailure, throwIfAborted } from './export-failure.ts';
 import type { ImageConvertOptions } from './render-converters.ts';
 
 // A variant the upload pipeline made for a quality sits beside the original, as `{key}.{quality}.glb`.
+/** Textures are decoded only within the server's pixel limit (see `DECODE_MAX_PIXELS`). */
+const sharp = withPixelLimit(sharpModule);
+
 const VARIANTS: Record<ExportQuality, ExportQuality[]> = {
   low: ['low', 'medium'],
   medium: ['medium'],

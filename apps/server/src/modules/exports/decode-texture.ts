@@ -1,5 +1,8 @@
 import type { TextureDecoder } from '@avatar/asset-core';
-import sharp from 'sharp';
+import sharpModule from 'sharp';
+import { withPixelLimit } from '../uploads/codecs.ts';
+
+const sharp = withPixelLimit(sharpModule);
 
 /** Texels for the SVG's polygon colours: one colour per polygon needs no more than 256 px a side. */
 const SIDE = 256;

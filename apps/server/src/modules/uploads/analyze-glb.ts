@@ -1,12 +1,7 @@
 import { createHash } from 'node:crypto';
-import {
-  type AssetMetadata,
-  inspectAsset,
-  isAssetCoreError,
-  type ValidationReport,
-  validateGlb,
-} from '@avatar/asset-core';
+import { type AssetMetadata, isAssetCoreError, type ValidationReport } from '@avatar/asset-core';
 import { AppError } from '../../http/errors.ts';
+import { shared, sharedInspectorThread, sharedValidatorThread, ThreadJobError } from './validator-thread.ts';
 
 export interface Analysis {
   sha256: string;
@@ -16,10 +11,12 @@ export interface Analysis {
 
 /**
  * The server-side gate every GLB passes, whatever way it arrived: the Khronos validator and our limits
- * first (the parser alone accepts many invalid files), then the inspect report, then the hash.
+ * first (the parser alone accepts many invalid files), then the inspect report, then the hash. Both run on
+ * the process's asset threads, as uploads do, so no decoder runs on the API's thread.
  */
 export async function analyzeGlb(bytes: Uint8Array, maxBytes: number): Promise<Analysis> {
-  const report = await validateGlb(bytes, { maxBytes });
+  const source = shared(bytes);
+  const report = await sharedValidatorThread().validate(source, { maxBytes });
   if (!report.valid) {
     const first = report.errors
       .slice(0, 3)
@@ -31,13 +28,14 @@ export async function analyzeGlb(bytes: Uint8Array, maxBytes: number): Promise<A
   }
   let metadata: AssetMetadata;
   try {
-    metadata = await inspectAsset(bytes);
+    metadata = await sharedInspectorThread().inspect(source);
   } catch (error) {
-    if (!isAssetCoreError(error)) throw error;
+    const stopped = error instanceof ThreadJobError && error.reason !== 'closed';
+    if (!isAssetCoreError(error) && !stopped) throw error;
     throw new AppError(
       'UNPROCESSABLE_CONTENT',
       'INVALID_ASSET',
-      `The file could not be read: ${error.message}`,
+      `The file could not be read: ${isAssetCoreError(error) ? error.message : `reading it ${error.message}.`}`,
     );
   }
   const sha256 = createHash('sha256').update(bytes).digest('hex');

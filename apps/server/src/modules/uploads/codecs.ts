@@ -3,6 +3,29 @@
  * The WASM codecs the server hands to asset-core (which imports none itself), loaded once on first use:
  * meshoptimizer's decoder, encoder and simplifier, the Draco decoder, and sharp for textures.
  */
+
+/**
+ * The most pixels sharp may decode from one image anywhere on this server (8192 x 8192). Uploads are
+ * refused from their image headers well below this (`UPLOAD_MAX_IMAGE_PIXELS`, at most this much), so it
+ * is a second line: an image that got past the first is refused by sharp before it allocates the pixels.
+ */
+export const DECODE_MAX_PIXELS = 8192 * 8192;
+
+// biome-ignore lint/suspicious/noExplicitAny: any sharp-shaped function (input, options) => instance
+type SharpLike = (...args: any[]) => unknown;
+
+/**
+ * `sharp` with `limitInputPixels` held to `maxPixels` whatever the caller asks (glTF-Transform passes
+ * `true`, which is sharp's own default of 268 million pixels, and `false` would lift it).
+ */
+export function withPixelLimit<T extends SharpLike>(sharp: T, maxPixels = DECODE_MAX_PIXELS): T {
+  const limited = (input?: unknown, options?: Record<string, unknown>, ...rest: unknown[]) => {
+    const asked = options?.limitInputPixels;
+    const limit = typeof asked === 'number' && asked > 0 ? Math.min(asked, maxPixels) : maxPixels;
+    return sharp(input, { ...options, limitInputPixels: limit }, ...rest);
+  };
+  return Object.assign(limited, sharp) as unknown as T;
+}
 interface Ready {
   ready: Promise<void>;
 }
@@ -47,7 +70,7 @@ export function loadEncoders(): Promise<Encoders> {
     return {
       meshoptEncoder: MeshoptEncoder,
       simplifier: MeshoptSimplifier,
-      sharp: sharp.default ?? sharp,
+      sharp: withPixelLimit(sharp.default ?? sharp),
       dependencies,
     };
   })();

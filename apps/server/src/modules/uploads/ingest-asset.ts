@@ -14,7 +14,7 @@ import { type PreparedAsset, prepareAsset } from './prepare-asset.ts';
 import { sweepPendingSoon } from './sweep-pending.ts';
 import { uploadLimits } from './upload-limits.ts';
 import * as repo from './uploads.repository.ts';
-import { sharedValidatorThread } from './validator-thread.ts';
+import { sharedInspectorThread, sharedValidatorThread } from './validator-thread.ts';
 
 export interface IncomingFile {
   bytes: Uint8Array;
@@ -40,10 +40,13 @@ export async function ingestAsset(
 ): Promise<UploadResult> {
   assertCategory(fields.type, fields.category);
   sweepPendingSoon(deps);
+  const threads = deps.config.UPLOAD_VALIDATOR_THREAD;
   const prepared = await prepareAsset(file.bytes, {
     limits: uploadLimits(deps.config),
-    validate: deps.config.UPLOAD_VALIDATOR_THREAD ? sharedValidatorThread().validate : undefined,
-    dependencies: (await loadDecoders()).dependencies,
+    // On threads, the decoders are loaded there; in-process, here.
+    validate: threads ? sharedValidatorThread().validate : undefined,
+    inspect: threads ? sharedInspectorThread().inspect : undefined,
+    dependencies: threads ? undefined : (await loadDecoders()).dependencies,
     sha256: file.sha256,
   });
   // Checked again under locks in the insert transaction; here they spare a write that would be undone.

@@ -12,13 +12,15 @@ import {
 } from '@avatar/asset-core';
 import { AppError } from '../../http/errors.ts';
 import type { UploadLimits } from './upload-limits.ts';
-import type { ValidateFn } from './validator-thread.ts';
+import { type InspectFn, shared, ThreadJobError, type ValidateFn } from './validator-thread.ts';
 
 export interface PrepareAssetOptions {
   limits: UploadLimits;
   /** Where the Khronos validator runs; in-process by default. */
   validate?: ValidateFn;
-  /** Decoders, so that compressed uploads can be inspected (`loadDecoders().dependencies`). */
+  /** Where the inspection (and any decoding of compressed geometry) runs; in-process by default. */
+  inspect?: InspectFn;
+  /** Decoders for the in-process inspection of compressed uploads (`loadDecoders().dependencies`). */
   dependencies?: Record<string, unknown>;
   /** The hash, when the bytes were already hashed while they streamed in (GLB input only). */
   sha256?: string;
@@ -36,14 +38,26 @@ export interface PreparedAsset {
 /**
  * The gate every uploaded file passes before anything is stored: sniff what the bytes are (GLB or glTF
  * JSON, never trusting a name or content type) and refuse external or oversized URIs; convert a
- * self-contained .gltf to GLB; then the Khronos validator with our structural limits and, at the same time
- * on this thread, the inspect report and the hash. The inspection starts early only on files whose
- * structure is within limits, and its result counts only if validation passes. Refusals are 422
- * INVALID_ASSET with the first issues in the message and up to 20 in `details.errors`.
+ * self-contained .gltf to GLB; then the Khronos validator with our structural limits (image sizes from
+ * their headers included) and, at the same time, the inspect report and the hash. With both threads given,
+ * validation and inspection run on threads of their own, so the inspection's decoders never run on this
+ * one. The inspection starts early only on files whose structure is within limits, and its result counts
+ * only if validation passes. Refusals are 422 INVALID_ASSET with the first issues in the message and up to
+ * 20 in `details.errors`.
  */
 export async function prepareAsset(bytes: Uint8Array, options: PrepareAssetOptions): Promise<PreparedAsset> {
   const { limits } = options;
   const validate = options.validate ?? validateGlb;
+  const inspect =
+    options.inspect ?? ((glb: Uint8Array) => inspectAsset(glb, { dependencies: options.dependencies ?? {} }));
+  // Threads get the bytes in shared memory: copied once here, not once per thread.
+  const threaded = Boolean(options.validate || options.inspect);
+  const glbInput = startsLikeGlb(bytes);
+  let source = threaded && glbInput ? shared(bytes) : bytes;
+  // A GLB goes to the validator's thread before anything else happens here (it is the longest step);
+  // the sniff below still has the first word, and a refusal there leaves the report unread.
+  let validating = options.validate && glbInput ? validate(source, limits) : null;
+  validating?.catch(() => {});
   const sniffed = sniffAsset(bytes, { maxDataUriBytes: limits.maxDataUriBytes });
   if (!sniffed.ok) throw invalidAsset(sniffed.issues);
 
@@ -58,36 +72,53 @@ export async function prepareAsset(bytes: Uint8Array, options: PrepareAssetOptio
     const again = sniffAsset(glb, { maxDataUriBytes: limits.maxDataUriBytes });
     if (!again.ok) throw invalidAsset(again.issues);
     json = again.json;
+    source = glb;
   }
-
-  const inspect = () => inspectAsset(glb, { dependencies: options.dependencies ?? {} });
-  // Validation first: on its thread it starts at once, and the inspection below (synchronous for most of
-  // its run) would otherwise hold the message back until it had finished.
-  const validating = validate(glb, limits);
-  const early = withinReadBudget(glb, json, limits) ? settle(inspect()) : null;
+  if (threaded) source = shared(source);
+  validating ??= validate(source, limits);
+  const early = !needsDecoding(json) || withinReadBudget(glb, json, limits) ? settle(inspect(source)) : null;
+  sha256 ??= createHash('sha256').update(glb).digest('hex');
   const report = await validating;
   if (!report.valid) throw invalidAsset(report.errors);
 
-  const inspected = early ? await early : await settle(inspect());
-  if (!inspected.ok) {
-    const error = inspected.error;
-    if (!isAssetCoreError(error)) throw error;
-    throw new AppError(
-      'UNPROCESSABLE_CONTENT',
-      'INVALID_ASSET',
-      `The file could not be read: ${error.message}`,
-      {
-        details: { errors: [{ source: 'container', code: error.code, message: error.message }] },
-      },
-    );
+  const inspected = early ? await early : await settle(inspect(source));
+  if (!inspected.ok) throw unreadable(inspected.error);
+  return { glb, sha256, metadata: inspected.value, report, sourceFormat: sniffed.format };
+}
+
+/** 422 for a file the inspection could not read, or whose reading stopped the thread it ran on. */
+function unreadable(error: unknown): AppError {
+  let code: string;
+  let message: string;
+  if (isAssetCoreError(error)) {
+    code = error.code;
+    message = error.message;
+  } else if (error instanceof ThreadJobError && error.reason !== 'closed') {
+    code = 'GLB_UNREADABLE';
+    message = `Reading it (decoding its geometry) ${error.message}.`;
+  } else {
+    throw error;
   }
-  return {
-    glb,
-    sha256: sha256 ?? createHash('sha256').update(glb).digest('hex'),
-    metadata: inspected.value,
-    report,
-    sourceFormat: sniffed.format,
-  };
+  return new AppError('UNPROCESSABLE_CONTENT', 'INVALID_ASSET', `The file could not be read: ${message}`, {
+    details: { errors: [{ source: 'container', code, message }] },
+  });
+}
+
+/**
+ * Compressed geometry is read by glTF-Transform's reader, which copies accessors out (a hostile file can
+ * make that many times its size), so such files are read early only within the read budget. The others are
+ * mostly described from their JSON in bounded time (`describeGlb`), so their inspection starts at once;
+ * the few it hands to the reader run on the inspection thread, under its heap limit.
+ */
+function needsDecoding(json: Record<string, unknown>): boolean {
+  const used = Array.isArray(json.extensionsUsed) ? json.extensionsUsed : [];
+  return used.includes('KHR_draco_mesh_compression') || used.includes('EXT_meshopt_compression');
+}
+
+function startsLikeGlb(bytes: Uint8Array): boolean {
+  return (
+    bytes.byteLength >= 4 && bytes[0] === 0x67 && bytes[1] === 0x6c && bytes[2] === 0x54 && bytes[3] === 0x46
+  );
 }
 
 /** 422 INVALID_ASSET naming the first issues; the details carry the issues as asset-core reports them. */

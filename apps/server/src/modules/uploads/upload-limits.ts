@@ -6,6 +6,7 @@ export interface UploadLimits extends Partial<ValidateGlbOptions> {
   maxTriangles: number;
   maxVertices: number;
   maxTextureDimension: number;
+  maxImagePixels: number;
   maxDataUriBytes: number;
 }
 
@@ -16,6 +17,7 @@ export function uploadLimits(config: Config): UploadLimits {
     maxTriangles: config.UPLOAD_MAX_TRIANGLES,
     maxVertices: config.UPLOAD_MAX_VERTICES,
     maxTextureDimension: config.UPLOAD_MAX_TEXTURE_SIZE,
+    maxImagePixels: config.UPLOAD_MAX_IMAGE_PIXELS,
     maxDataUriBytes: config.UPLOAD_MAX_DATA_URI_BYTES,
   };
 }

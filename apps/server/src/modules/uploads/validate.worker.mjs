@@ -6,5 +6,6 @@ try {
   if (error?.code !== 'ERR_UNKNOWN_FILE_EXTENSION') throw error;
   const { register } = await import('tsx/esm/api');
   register();
-  await import('./validate-thread.worker.ts');
+  // A new URL: the failed import above stays cached under the old one.
+  await import('./validate-thread.worker.ts?tsx');
 }
