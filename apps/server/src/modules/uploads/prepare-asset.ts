@@ -14,6 +14,9 @@ import { AppError } from '../../http/errors.ts';
 import type { UploadLimits } from './upload-limits.ts';
 import { type InspectFn, shared, ThreadJobError, type ValidateFn } from './validator-thread.ts';
 
+/** Up to this size an upload without compressed geometry is validated and inspected on the calling thread. */
+const INLINE_MAX_BYTES = 256 * 1024;
+
 export interface PrepareAssetOptions {
   limits: UploadLimits;
   /** Where the Khronos validator runs; in-process by default. */
@@ -53,10 +56,11 @@ export async function prepareAsset(bytes: Uint8Array, options: PrepareAssetOptio
   // Threads get the bytes in shared memory: copied once here, not once per thread.
   const threaded = Boolean(options.validate || options.inspect);
   const glbInput = startsLikeGlb(bytes);
-  let source = threaded && glbInput ? shared(bytes) : bytes;
+  const small = bytes.byteLength <= INLINE_MAX_BYTES;
+  let source = threaded && glbInput && !small ? shared(bytes) : bytes;
   // A GLB goes to the validator's thread before anything else happens here (it is the longest step);
   // the sniff below still has the first word, and a refusal there leaves the report unread.
-  let validating = options.validate && glbInput ? validate(source, limits) : null;
+  let validating = options.validate && glbInput && !small ? validate(source, limits) : null;
   validating?.catch(() => {});
   const sniffed = sniffAsset(bytes, { maxDataUriBytes: limits.maxDataUriBytes });
   if (!sniffed.ok) throw invalidAsset(sniffed.issues);
@@ -74,14 +78,19 @@ export async function prepareAsset(bytes: Uint8Array, options: PrepareAssetOptio
     json = again.json;
     source = glb;
   }
-  if (threaded) source = shared(source);
-  validating ??= validate(source, limits);
-  const early = !needsDecoding(json) || withinReadBudget(glb, json, limits) ? settle(inspect(source)) : null;
+  // A small file without compressed geometry is read here: a thread hand-off would cost more than the
+  // few milliseconds its validation blocks this thread, and no decoder runs on it.
+  const inline = !validating && glb.byteLength <= INLINE_MAX_BYTES && !needsDecoding(json);
+  const inspectHere = inline ? (g: Uint8Array) => inspectAsset(g, { dependencies: {} }) : inspect;
+  if (threaded && !inline) source = shared(source);
+  validating ??= (inline ? validateGlb : validate)(source, limits);
+  const early =
+    !needsDecoding(json) || withinReadBudget(glb, json, limits) ? settle(inspectHere(source)) : null;
   sha256 ??= createHash('sha256').update(glb).digest('hex');
   const report = await validating;
   if (!report.valid) throw invalidAsset(report.errors);
 
-  const inspected = early ? await early : await settle(inspect(source));
+  const inspected = early ? await early : await settle(inspectHere(source));
   if (!inspected.ok) throw unreadable(inspected.error);
   return { glb, sha256, metadata: inspected.value, report, sourceFormat: sniffed.format };
 }
