@@ -1,9 +1,11 @@
 import type { RenderPageErrorCode, RenderPageRequest, RenderPageResult } from '@avatar/contracts';
+import type { Scene } from '@babylonjs/core/scene';
 import type { AvatarSpec } from '../engine/avatar-model.ts';
 import { PoseError } from '../engine/avatar-model.ts';
 import { captureImage } from '../engine/capture-image.ts';
 import { ModelLoadError } from '../engine/gltf-loader.ts';
 import { SceneBuilder } from '../engine/scene-builder.ts';
+import { warmUpModel } from './warm-up-model.ts';
 
 /**
  * The page the server's render pool keeps open in headless Chromium. It builds the editor's scene once
@@ -28,6 +30,25 @@ canvas.addEventListener('webglcontextlost', () => {
   contextLost = true;
 });
 let busy = false;
+/** The previous job's model being disposed, after its result went back: the next job waits for it. */
+let cleanup: Promise<void> = Promise.resolve();
+
+/** How often readiness is checked again; Babylon's `whenReadyAsync` waits 100 ms between checks. */
+const READY_POLL_MS = 4;
+
+/**
+ * Resolves once every mesh can be drawn (shaders compiled, textures uploaded). The fixtures are ready
+ * at the first check (the loader waits for its textures, shaders compile at once here); a model that is
+ * not would wait a whole 100 ms step of `whenReadyAsync` for nothing.
+ */
+async function whenReady(scene: Scene): Promise<void> {
+  for (;;) {
+    // Readiness is cached per render id: a new one makes materials check their effects again.
+    scene.incrementRenderId();
+    if (scene.isReady()) return;
+    await new Promise((resolve) => setTimeout(resolve, READY_POLL_MS));
+  }
+}
 
 const fail = (code: RenderPageErrorCode, message: string): RenderPageResult => ({ ok: false, code, message });
 
@@ -43,10 +64,13 @@ function avatarOf(request: RenderPageRequest): AvatarSpec {
 }
 
 async function render(request: RenderPageRequest): Promise<RenderPageResult> {
-  if (contextLost)
-    return fail('CONTEXT_LOST', 'The WebGL context was lost: this page cannot render any more');
   if (busy) return fail('BAD_REQUEST', 'The page is already rendering: send one request at a time');
   busy = true;
+  await cleanup;
+  if (contextLost) {
+    busy = false;
+    return fail('CONTEXT_LOST', 'The WebGL context was lost: this page cannot render any more');
+  }
   const started = performance.now();
   try {
     builder.engine.setSize(request.width, request.height);
@@ -59,7 +83,7 @@ async function render(request: RenderPageRequest): Promise<RenderPageResult> {
     );
     builder.setBackground(request.background === 'transparent' ? null : request.background);
     if (!builder.frame(request.camera)) return fail('EMPTY_MODEL', 'The model has no visible mesh to draw');
-    await builder.scene.whenReadyAsync();
+    await whenReady(builder.scene);
     const loaded = performance.now();
     const image = await captureImage(builder, { format: request.format, quality: request.quality });
     if (contextLost) return fail('CONTEXT_LOST', 'The WebGL context was lost while rendering');
@@ -71,12 +95,48 @@ async function render(request: RenderPageRequest): Promise<RenderPageResult> {
     if (error instanceof PoseError) return fail('ANIMATION_NOT_FOUND', error.message);
     return fail('RENDER_FAILED', error instanceof Error ? error.message : String(error));
   } finally {
-    builder.clear();
-    // End a frame with the model gone: disposed shaders and buffers are only released at a frame's end.
-    builder.renderFrame();
     busy = false;
+    // After the result has gone back: the caller has its image while the page tidies up.
+    cleanup = new Promise((resolve) =>
+      setTimeout(() => {
+        try {
+          builder.clear();
+          // End a frame with the model gone: disposed shaders and buffers are only released at a frame's end.
+          builder.renderFrame();
+        } finally {
+          resolve();
+        }
+      }, 0),
+    );
   }
 }
 
-window.__render = render;
+/**
+ * Draws a built-in model once, after the page has said it is ready, so that the loader's code is loaded
+ * and the common shaders compiled before the first job; a job that comes sooner waits for it.
+ */
+async function warmUp(): Promise<void> {
+  const url = URL.createObjectURL(
+    new Blob([warmUpModel() as Uint8Array<ArrayBuffer>], { type: 'model/gltf-binary' }),
+  );
+  try {
+    await render({
+      width: 256,
+      height: 256,
+      format: 'png',
+      quality: 90,
+      background: 'transparent',
+      camera: { preset: 'front' },
+      scene: { base: { url }, parts: [], colors: {}, morphs: {} },
+    });
+  } finally {
+    URL.revokeObjectURL(url);
+  }
+}
+
+const warmedUp = new Promise<void>((resolve) => setTimeout(resolve, 0)).then(warmUp);
+window.__render = async (request) => {
+  await warmedUp;
+  return render(request);
+};
 window.__renderReady = true;
