@@ -75,6 +75,12 @@ function preloadGltfModules() {
     import('@babylonjs/loaders/glTF/2.0/pbrMaterialLoadingAdapter'),
     import('@babylonjs/core/Animations/animationGroup.pure'),
     import('@babylonjs/loaders/glTF/2.0/glTFLoaderAnimation.pure'),
+    // Extensions every model (ExtrasAsMetadata) or every optimized variant the server makes uses
+    // (meshopt, quantized attributes, texture transforms): otherwise fetched only once a model has been parsed.
+    import('@babylonjs/loaders/glTF/2.0/Extensions/ExtrasAsMetadata.pure'),
+    import('@babylonjs/loaders/glTF/2.0/Extensions/EXT_meshopt_compression.pure'),
+    import('@babylonjs/loaders/glTF/2.0/Extensions/KHR_mesh_quantization.pure'),
+    import('@babylonjs/loaders/glTF/2.0/Extensions/KHR_texture_transform.pure'),
   ];
   // Only warmed here: a failure surfaces where the loader itself imports the module.
   for (const module of later) module.catch(() => {});
