@@ -8,6 +8,7 @@ import type {
   MorphTargetSummary,
   Vec3,
 } from './asset-metadata.ts';
+import { countPrimitives } from './count-geometry.ts';
 import { AssetCoreError } from './errors.ts';
 import { findSocketsAmong } from './find-sockets.ts';
 import { type GlbContainer, isRecord } from './glb-container.ts';
@@ -209,47 +210,16 @@ function referencesResolve(json: Json, reader: AccessorReader): boolean {
 }
 
 function countGeometry(meshes: unknown[], reader: AccessorReader): GeometryCounts {
-  const counts: GeometryCounts = {
-    vertices: 0,
-    triangles: 0,
-    trianglesByMode: { triangles: 0, strips: 0, fans: 0 },
-    points: 0,
-    lines: 0,
-  };
-  const byMode = counts.trianglesByMode;
-  for (const mesh of meshes) {
-    for (const value of list(record(mesh).primitives)) {
-      const primitive = record(value);
-      const positions = reader.count(record(primitive.attributes).POSITION);
-      const n = primitive.indices === undefined ? positions : reader.count(primitive.indices);
-      counts.vertices += positions;
-      switch (primitive.mode ?? PrimitiveMode.TRIANGLES) {
-        case PrimitiveMode.TRIANGLES:
-          byMode.triangles += Math.floor(n / 3);
-          break;
-        case PrimitiveMode.TRIANGLE_STRIP:
-          byMode.strips += Math.max(0, n - 2);
-          break;
-        case PrimitiveMode.TRIANGLE_FAN:
-          byMode.fans += Math.max(0, n - 2);
-          break;
-        case PrimitiveMode.POINTS:
-          counts.points += n;
-          break;
-        case PrimitiveMode.LINES:
-          counts.lines += Math.floor(n / 2);
-          break;
-        case PrimitiveMode.LINE_STRIP:
-          counts.lines += Math.max(0, n - 1);
-          break;
-        case PrimitiveMode.LINE_LOOP:
-          counts.lines += n < 2 ? 0 : n;
-          break;
-      }
-    }
-  }
-  counts.triangles = byMode.triangles + byMode.strips + byMode.fans;
-  return counts;
+  return countPrimitives(
+    meshes.flatMap((mesh) =>
+      list(record(mesh).primitives).map((value) => {
+        const primitive = record(value);
+        const positions = reader.count(record(primitive.attributes).POSITION);
+        const elements = primitive.indices === undefined ? positions : reader.count(primitive.indices);
+        return { mode: Number(primitive.mode ?? PrimitiveMode.TRIANGLES), positions, elements };
+      }),
+    ),
+  );
 }
 
 /** glTF-Transform's `getBounds(scene)`, operation for operation, so that the numbers come out the same. */

@@ -42,10 +42,6 @@ export class ReadCache<V> {
     }
     return value;
   }
-
-  get size(): number {
-    return this.entries.size;
-  }
 }
 
 export interface ReadCacheSpec {
