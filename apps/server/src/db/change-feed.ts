@@ -13,7 +13,7 @@ import type { Logger } from 'pino';
 
 /**
  * Which tables' changes each channel announces. The same list drives the PostgreSQL triggers (migration
- * 0008 `notify_change`, for writes by any process) and the local-writes plugin (for this process's own
+ * 0008 and 0009 `notify_change`, for writes by any process) and the local-writes plugin (for this process's own
  * writes, seen before the notification comes back).
  */
 export const CHANNEL_TABLES = {
@@ -21,6 +21,11 @@ export const CHANNEL_TABLES = {
   avatar_delivery: ['avatar_configs', 'avatar_delivery_ids', 'avatar_delivery_cache', 'asset_catalog'],
   /** Catalog lists, searches and assets as the catalog service answers them. */
   catalog: ['asset_catalog'],
+  /**
+   * Who a session token names (`resolveSession`). A role change deletes the user's sessions, so the
+   * sessions table alone covers the user columns kept with them.
+   */
+  sessions: ['sessions'],
 } as const;
 export type Channel = keyof typeof CHANNEL_TABLES;
 

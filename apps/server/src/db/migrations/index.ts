@@ -7,6 +7,7 @@ import * as m0005 from './2026_12_07_0005_avatar_delivery.ts';
 import * as m0006 from './2026_12_07_0006_reliability.ts';
 import * as m0007 from './2026_12_07_0007_export_options.ts';
 import * as m0008 from './2026_12_07_0008_change_notifications.ts';
+import * as m0009 from './2026_12_07_0009_session_notifications.ts';
 
 /** Every migration, by name; names sort in the order they run. Add new ones at the end. */
 export const migrations: Record<string, Migration> = {
@@ -18,4 +19,5 @@ export const migrations: Record<string, Migration> = {
   '2026_12_07_0006_reliability': m0006,
   '2026_12_07_0007_export_options': m0007,
   '2026_12_07_0008_change_notifications': m0008,
+  '2026_12_07_0009_session_notifications': m0009,
 };

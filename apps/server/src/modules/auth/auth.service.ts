@@ -3,7 +3,9 @@ import { parse as parseCookie } from 'cookie';
 import type { CookieOptions, Request, Response } from 'express';
 import { z } from 'zod';
 import type { Config } from '../../config/config.ts';
+import type { ChangeFeed } from '../../db/change-feed.ts';
 import type { Db } from '../../db/database.ts';
+import { cachedRead, type ReadCacheSpec } from '../../db/read-cache.ts';
 import type { UserRow } from '../../db/tables.ts';
 import { AppError } from '../../http/errors.ts';
 import { decodeCursor, encodeCursor } from '../../pagination/cursor.ts';
@@ -21,6 +23,7 @@ export interface AuthenticatedUser {
 interface AuthDeps {
   config: Config;
   db: Db;
+  changes?: ChangeFeed;
 }
 
 export function toUser(row: Pick<UserRow, 'id' | 'email' | 'role' | 'created_at' | 'last_seen_at'>): User {
@@ -40,18 +43,43 @@ function readToken(req: Request): { token: string; via: AuthenticatedUser['via']
   return cookie ? { token: cookie, via: 'cookie' } : null;
 }
 
-/** The caller, or null. A token that names no live session counts as no session at all. */
 /** `last_seen_at` is kept to this resolution (the repository's update uses the same five minutes). */
 const LAST_SEEN_RESOLUTION_MS = 5 * 60_000;
 
-export async function resolveSession({ db }: AuthDeps, req: Request): Promise<AuthenticatedUser | null> {
+/**
+ * Live sessions by token hash, kept in memory until a session ends anywhere (the `sessions` channel) and
+ * for a minute at most; expiry is checked on every use. Most requests then cost no database round trip.
+ */
+const SESSIONS: ReadCacheSpec = {
+  name: 'sessions',
+  channel: 'sessions',
+  maxEntries: 10_000,
+  maxAgeMs: 60_000,
+};
+
+/** The caller, or null. A token that names no live session counts as no session at all. */
+export async function resolveSession(
+  { db, changes }: AuthDeps,
+  req: Request,
+): Promise<AuthenticatedUser | null> {
   const found = readToken(req);
   if (!found || found.token.length > 200) return null;
-  const row = await repo.findLiveSession(db, hashToken(found.token));
-  if (!row) return null;
+  const tokenHash = hashToken(found.token);
+  const row = await cachedRead(
+    changes,
+    SESSIONS,
+    tokenHash,
+    () => repo.findLiveSession(db, tokenHash),
+    (live) => live !== undefined,
+  );
+  if (!row || row.expires_at.getTime() <= Date.now()) return null;
   // The row says when it was last stamped: most requests need no write (the update re-checks the age).
   const seen = row.last_seen_at?.getTime() ?? 0;
-  if (Date.now() - seen > LAST_SEEN_RESOLUTION_MS) await repo.touchLastSeen(db, row.id);
+  if (Date.now() - seen > LAST_SEEN_RESOLUTION_MS) {
+    await repo.touchLastSeen(db, row.id);
+    // The kept row (shared by this user's later requests) learns of the stamp, so they do not write again.
+    row.last_seen_at = new Date();
+  }
   return { user: toUser(row), token: found.token, via: found.via };
 }
 
