@@ -176,6 +176,8 @@ export async function runCatalogBench(
       SESSION_SECRET: randomBytes(32).toString('hex'),
       ASSET_STORAGE_MODE: 'local',
       LOCAL_ASSETS_PATH: path.join(root, 'assets'),
+      // As an operator runs it on this machine: one API process per core (BENCH_API_PROCESSES=1 for one).
+      API_PROCESSES: process.env.BENCH_API_PROCESSES ?? 'auto',
     };
     const config = parseConfig(env);
     // On Ctrl-C PostgreSQL gets the signal too and closes our connections: say so, don't crash.
@@ -225,7 +227,7 @@ export async function runCatalogBench(
         postgres: version[0]?.server_version ?? 'unknown',
         loadAverage: [loadBefore, loadAfter],
       },
-      setup: { ...options, poolMax: config.DATABASE_POOL_MAX },
+      setup: { ...options, poolMax: config.DATABASE_POOL_MAX, apiProcesses: config.API_PROCESSES },
       seeded,
       measured,
       matches,

@@ -116,6 +116,7 @@ export interface CatalogReport {
     aloneSeconds: number;
     seconds: number;
     poolMax: number;
+    apiProcesses: number;
   };
   seeded: { rows: number; keys: number; active: number; seconds: number };
   measured: Measured[];
@@ -139,7 +140,7 @@ export function catalogSection(r: CatalogReport): string {
     `## Catalog: ${seeded.rows.toLocaleString('en')} assets${r.quick ? ' (BENCH_QUICK: smoke run, figures not meaningful)' : ''}`,
     '',
     `Machine: ${machine.cores} × ${machine.cpu}, Node ${machine.node}, PostgreSQL ${machine.postgres} (embedded, default settings); 1-minute load average ${machine.loadAverage.map((l) => l.toFixed(1)).join(' before, ')} after the load runs (above ${machine.cores}, other work competed for the CPUs and the latencies suffer for it).`,
-    `Load: autocannon over loopback, one endpoint at a time: ${setup.warmupSeconds} s warm-up, ${setup.aloneSeconds} s with one connection alone (service time), then ${setup.seconds} s measured with ${setup.connections} connections. The server runs in its own process (NODE_ENV=production, LOG_LEVEL=warn, DATABASE_POOL_MAX=${setup.poolMax}), signed in as a player (Bearer token).`,
+    `Load: autocannon over loopback, one endpoint at a time: ${setup.warmupSeconds} s warm-up, ${setup.aloneSeconds} s with one connection alone (service time), then ${setup.seconds} s measured with ${setup.connections} connections. The server runs apart from the load generator (NODE_ENV=production, LOG_LEVEL=warn, ${setup.apiProcesses === 1 ? 'one API process' : `API_PROCESSES=${setup.apiProcesses}, one process per core sharing the port`}, DATABASE_POOL_MAX=${setup.poolMax} each), signed in as a player (Bearer token).`,
     `Seed: ${seeded.rows} rows, ${seeded.keys} keys (1–4 versions each), ${seeded.active} active, written in creation order in ${seeded.seconds.toFixed(1)} s, then VACUUM ANALYZE.`,
     `Target: every catalog call p95 < ${TARGET.p95Ms} ms and <= ${TARGET.timesFloor}x the p95 of /healthz measured in the same run, with no non-2xx answers.`,
     '',

@@ -69,9 +69,13 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const port = typeof address === 'object' && address ? address.port : config.PORT;
   const url = `http://${config.HOST}:${port}/`;
 
-  /** Stop accepting, let in-flight requests finish (bounded), then close pools. */
-  async function shutdown(signal: string): Promise<void> {
-    if (shuttingDown) return;
+  /** Stop accepting, let in-flight requests finish (bounded), then close pools. Called twice, waits once. */
+  let stopped: Promise<void> | null = null;
+  function shutdown(signal: string): Promise<void> {
+    stopped ??= drain(signal);
+    return stopped;
+  }
+  async function drain(signal: string): Promise<void> {
     shuttingDown = true;
     logger.info({ signal }, 'shutting down');
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig } from './config.ts';
 
@@ -31,5 +32,14 @@ describe('parseConfig', () => {
     const config = parseConfig({ ...valid, PORT: '', NODE_ENV: 'production' });
     expect(config.PORT).toBe(3000);
     expect(config.COOKIE_SECURE).toBe(true);
+  });
+
+  it('runs one API process unless told, one per core for auto, and one with the Vite dev server', () => {
+    expect(parseConfig(valid).API_PROCESSES).toBe(1);
+    expect(parseConfig({ ...valid, API_PROCESSES: '3' }).API_PROCESSES).toBe(3);
+    expect(parseConfig({ ...valid, API_PROCESSES: 'auto' }).API_PROCESSES).toBe(availableParallelism());
+    expect(parseConfig({ ...valid, API_PROCESSES: '4', WEB_DEV: 'true' }).API_PROCESSES).toBe(1);
+    expect(() => parseConfig({ ...valid, API_PROCESSES: '0' })).toThrow(/API_PROCESSES/);
+    expect(() => parseConfig({ ...valid, API_PROCESSES: 'many' })).toThrow(/API_PROCESSES/);
   });
 });

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { availableParallelism, cpus } from 'node:os';
 import { z } from 'zod';
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
@@ -39,6 +39,8 @@ const ConfigSchema = z
     TRUST_PROXY: z.string().default('loopback'),
     WEB_DIST: z.string().optional(),
     WEB_DEV: bool.default(false),
+    // API processes sharing PORT (node:cluster), `auto` for one per core; one only with WEB_DEV (Vite).
+    API_PROCESSES: z.union([z.literal('auto'), z.coerce.number().int().min(1).max(64)]).default(1),
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
     // Render service (thumbnails, PNG/JPG exports, POST /api/v1/render): headless Chromium started on first use.
     // RENDER_PAGE_URL unset: the built render page (WEB_DIST or apps/web/dist) served by the render
@@ -123,6 +125,7 @@ const ConfigSchema = z
     ...c,
     COOKIE_SECURE: c.COOKIE_SECURE ?? c.NODE_ENV === 'production',
     PUBLIC_URL: c.PUBLIC_URL ?? `http://${c.HOST}:${c.PORT}`,
+    API_PROCESSES: c.WEB_DEV ? 1 : c.API_PROCESSES === 'auto' ? availableParallelism() : c.API_PROCESSES,
   }));
 
 export type Config = Readonly<z.infer<typeof ConfigSchema>>;

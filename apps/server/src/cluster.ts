@@ -1,0 +1,89 @@
+import cluster, { type Worker } from 'node:cluster';
+import type { Logger } from 'pino';
+
+/**
+ * Several API processes on one port (node:cluster: the primary accepts connections and hands them out in
+ * turn), so one machine's cores all serve requests. The processes share nothing in memory: sessions, rate
+ * limits and jobs live in PostgreSQL, and each process's read caches follow the change feed. The primary
+ * serves nothing itself; it starts the processes, starts a new one when one dies, and stops them all.
+ */
+export interface ProcessGroup {
+  url: string;
+  stop: () => Promise<void>;
+}
+
+export interface ProcessGroupOptions {
+  count: number;
+  /** Each process's environment (on top of the primary's). Only the first runs the job workers. */
+  env: Record<string, string>;
+  runWorkers: boolean;
+  logger: Logger;
+  /** The script each process runs, when not this one (the bench's server child). */
+  exec?: string;
+}
+
+const RESTART_DELAYS_MS = [100, 1_000, 5_000];
+
+export function startProcessGroup(options: ProcessGroupOptions): Promise<ProcessGroup> {
+  const { count, logger } = options;
+  if (options.exec) cluster.setupPrimary({ exec: options.exec });
+  let stopping = false;
+  let restarts = 0;
+
+  const fork = (index: number): Worker => {
+    const worker = cluster.fork({
+      ...options.env,
+      API_PROCESS_INDEX: String(index),
+      // One process runs the background jobs, as a single API process would; the others only serve.
+      RUN_WORKERS: String(options.runWorkers && index === 0),
+    });
+    worker.on('exit', (code, signal) => {
+      if (stopping) return;
+      const delay = RESTART_DELAYS_MS[Math.min(restarts++, RESTART_DELAYS_MS.length - 1)];
+      logger.error({ index, code, signal, restartInMs: delay }, 'API process died; starting another');
+      setTimeout(() => {
+        if (!stopping) fork(index);
+      }, delay);
+    });
+    return worker;
+  };
+
+  const workers = Array.from({ length: count }, (_, index) => fork(index));
+  const listening = workers.map(
+    (worker) =>
+      new Promise<{ address: string | null; port: number }>((resolve, reject) => {
+        worker.once('listening', resolve);
+        worker.once('exit', (code) =>
+          reject(new Error(`API process exited with code ${code} while starting`)),
+        );
+      }),
+  );
+
+  const stop = async () => {
+    stopping = true;
+    const all = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined);
+    await Promise.all(
+      all.map(
+        (worker) =>
+          new Promise<void>((resolve) => {
+            if (worker.isDead()) return resolve();
+            worker.once('exit', () => resolve());
+            // Each process drains its requests and closes its pools on SIGTERM (main.ts).
+            worker.process.kill('SIGTERM');
+          }),
+      ),
+    );
+  };
+
+  return Promise.all(listening).then(
+    ([first]) => {
+      restarts = 0;
+      const host = first?.address && first.address !== '::' ? first.address : '127.0.0.1';
+      return { url: `http://${host.includes(':') ? `[${host}]` : host}:${first?.port}/`, stop };
+    },
+    async (error: unknown) => {
+      await stop();
+      throw error;
+    },
+  );
+}
