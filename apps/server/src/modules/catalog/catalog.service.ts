@@ -84,6 +84,8 @@ const summaries = (storage: AssetStorage, rows: Omit<repo.AssetSummaryRow, 'curs
  * feed) and at most a minute (thumbnail URLs inside are signed). Players and admins see different rows.
  */
 const READS = { name: 'catalog-reads', channel: 'catalog', maxEntries: 1_000, maxAgeMs: 60_000 } as const;
+/** Single assets apart from lists, so that browsing a few thousand assets does not evict the lists. */
+const ASSETS = { name: 'catalog-assets', channel: 'catalog', maxEntries: 5_000, maxAgeMs: 60_000 } as const;
 const readKey = (kind: string, viewer: Viewer, input: unknown) =>
   `${kind}\n${viewer.role === 'admin' ? 'admin' : 'player'}\n${JSON.stringify(input)}`;
 
@@ -160,7 +162,7 @@ export async function visibleRow(deps: CatalogDeps, viewer: Viewer, id: string):
 }
 
 export function get(deps: CatalogDeps, viewer: Viewer, id: string): Promise<Asset> {
-  return cachedRead(deps.changes, READS, readKey('get', viewer, id), async () =>
+  return cachedRead(deps.changes, ASSETS, readKey('get', viewer, id), async () =>
     toAsset(deps.storage, await visibleRow(deps, viewer, id)),
   );
 }
