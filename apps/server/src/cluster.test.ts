@@ -4,6 +4,10 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../test/helpers/app.ts';
+import { eventually as poll } from '../test/helpers/eventually.ts';
+
+const eventually = <T>(check: () => T | Promise<T>, ok: (value: T) => boolean, ms = 30_000) =>
+  poll(check, ok, { ms, every: 100, context: () => output });
 
 // `API_PROCESSES=2`: main.ts as an operator starts it, two processes on one port. What the operator relies
 // on: requests are answered by both, a process that dies is replaced while the other keeps serving, and
@@ -34,16 +38,6 @@ const children = (): number[] =>
     .map((line) => line.trim().split(/\s+/))
     .filter(([, comm]) => comm === 'node')
     .map(([pid]) => Number(pid));
-
-async function eventually<T>(check: () => T | Promise<T>, ok: (value: T) => boolean, ms = 30_000) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (ok(value)) return value;
-    if (Date.now() > deadline) throw new Error(`not in time; last ${JSON.stringify(value)}\n${output}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 beforeAll(async () => {
   app = await startTestApp();

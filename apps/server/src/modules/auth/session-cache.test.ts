@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../../../test/helpers/app.ts';
+import { eventually } from '../../../test/helpers/eventually.ts';
 import { createDatabase, type Db } from '../../db/database.ts';
 import { hashToken, newSessionToken } from './tokens.ts';
 
@@ -14,14 +15,6 @@ const me = (token: string) =>
   fetch(`${app.baseUrl}/api/v1/auth/me`, { headers: { authorization: `Bearer ${token}` } }).then(
     (res) => res.status,
   );
-
-async function eventually(check: () => Promise<boolean>, ms = 5_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('not seen in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 /** Waits until this process trusts its session cache again (after its own writes, such as a login). */
 const settled = () => eventually(async () => app.changes.trusted('sessions'));

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../../../test/helpers/app.ts';
 import { seedAsset } from '../../../test/helpers/catalog.ts';
+import { eventually } from '../../../test/helpers/eventually.ts';
 import { json } from '../../../test/helpers/http.ts';
 import { createDatabase, type Db } from '../../db/database.ts';
 
@@ -21,14 +22,6 @@ const names = async (token: string) =>
   ((await get('/resources/catalog?type=top&sort=name', token)).items as { name: string }[]).map(
     (i) => i.name,
   );
-
-async function eventually(check: () => Promise<boolean>, ms = 5_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('not seen in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 beforeAll(async () => {
   app = await startTestApp();
