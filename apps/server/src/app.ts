@@ -63,7 +63,7 @@ export function createApp(deps: Deps, options: AppOptions = {}): Express {
   ];
   app.use(createHealthRouter(checks, options.isShuttingDown ?? (() => false)));
   app.get('/metrics', async (_req, res) => {
-    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+    res.type(metrics.registry.contentType).send(await metrics.text());
   });
 
   // Multipart and raw upload bodies stream through their own router, so it goes before the JSON parser.

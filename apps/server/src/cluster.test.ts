@@ -31,6 +31,13 @@ const status = (path: string) =>
     req.on('timeout', () => req.destroy(new Error('no answer in 5 s')));
   });
 
+/** `http_requests_total` for GET /healthz answered 200, as `/metrics` reports it. */
+const healthzCount = async () => {
+  const text = await fetch(new URL('/metrics', url)).then((res) => res.text());
+  const line = /^http_requests_total\{method="GET",route="\/healthz",status="200"\} (\d+)$/m.exec(text);
+  return Number(line?.[1] ?? 0);
+};
+
 /** The primary's node children: the API processes (tsx's esbuild service is a child too). */
 const children = (): number[] =>
   execFileSync('ps', ['-o', 'pid=,comm=', '--ppid', String(primary.pid)], { encoding: 'utf8' })
@@ -82,6 +89,13 @@ describe('API_PROCESSES=2', () => {
     const answers = await Promise.all(Array.from({ length: 40 }, () => status('/healthz')));
     expect(answers.every((code) => code === 200)).toBe(true);
     expect(await status('/api/v1/auth/me')).toBe(401);
+  });
+
+  it('answers /metrics for the whole group, whichever process serves it', async () => {
+    const before = await healthzCount();
+    await Promise.all(Array.from({ length: 30 }, () => status('/healthz')));
+    // Each process saw about half; the sum is what Prometheus must see.
+    expect((await healthzCount()) - before).toBe(30);
   });
 
   it('replaces a process that dies while the other keeps serving', async () => {

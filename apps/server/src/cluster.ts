@@ -1,5 +1,6 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from 'pino';
+import { serveGroupMetrics } from './http/metrics.ts';
 
 /**
  * Several API processes on one port (node:cluster: the primary accepts connections and hands them out in
@@ -27,6 +28,7 @@ const RESTART_DELAYS_MS = [100, 1_000, 5_000];
 export function startProcessGroup(options: ProcessGroupOptions): Promise<ProcessGroup> {
   const { count, logger } = options;
   if (options.exec) cluster.setupPrimary({ exec: options.exec });
+  serveGroupMetrics();
   let stopping = false;
   let restarts = 0;
 

@@ -1,5 +1,7 @@
+import cluster from 'node:cluster';
+import { randomUUID } from 'node:crypto';
 import type { RequestHandler } from 'express';
-import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { AggregatorRegistry, Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 
 /**
  * One registry per app instance (tests build several apps in one process). `include`: registries of
@@ -42,5 +44,50 @@ export function createMetrics(options: { include?: Registry[] } = {}) {
 
   // Merged last: the merge copies the metrics registered so far (the ones above and the included ones).
   const registry = options.include?.length ? Registry.merge([own, ...options.include]) : own;
-  return { registry, middleware };
+  // In a process group (cluster.ts) the primary collects this registry from every process.
+  if (cluster.isWorker) {
+    // Constructing one installs prom-client's answering side in this process (idempotent).
+    new AggregatorRegistry();
+    AggregatorRegistry.setRegistries([registry]);
+  }
+  return { registry, middleware, text: () => metricsText(registry) };
+}
+
+const METRICS_REQUEST = 'avatar:metrics-request';
+const METRICS_ANSWER = 'avatar:metrics';
+type MetricsAnswer = { type: typeof METRICS_ANSWER; id: string; text?: string; error?: string };
+
+/**
+ * `/metrics` as Prometheus should see it: this process's registry, or in a process group the sum over
+ * every process (prom-client's AggregatorRegistry, run by the primary on this process's request).
+ */
+function metricsText(registry: Registry): Promise<string> {
+  if (!cluster.isWorker || !process.send) return registry.metrics();
+  const id = randomUUID();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => finish({ type: METRICS_ANSWER, id, error: 'no answer in 6 s' }), 6_000);
+    function finish(answer: MetricsAnswer) {
+      if (answer?.type !== METRICS_ANSWER || answer.id !== id) return;
+      clearTimeout(timer);
+      process.off('message', finish);
+      if (answer.text !== undefined) resolve(answer.text);
+      else reject(new Error(`metrics of the process group: ${answer.error}`));
+    }
+    process.on('message', finish);
+    process.send?.({ type: METRICS_REQUEST, id });
+  });
+}
+
+/** The primary's side of `metricsText`: answers each process's request with the group's metrics. */
+export function serveGroupMetrics(): void {
+  const aggregator = new AggregatorRegistry();
+  cluster.on('message', (worker, message: { type?: string; id?: string }) => {
+    if (message?.type !== METRICS_REQUEST) return;
+    const answer = (fields: Partial<MetricsAnswer>) =>
+      worker.isConnected() && worker.send({ type: METRICS_ANSWER, id: message.id, ...fields });
+    aggregator.clusterMetrics().then(
+      (text) => answer({ text }),
+      (error: Error) => answer({ error: error.message }),
+    );
+  });
 }
