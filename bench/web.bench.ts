@@ -11,7 +11,7 @@
  * so the first visit starts with nothing cached.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -22,7 +22,14 @@ import { createTeardown } from './harness.ts';
 import { playwright } from './server-modules.ts';
 import { ADMIN, AVATAR, PASSWORD, PLAYER, startWebWorld } from './web-seed.ts';
 
-const WEB_DIST = fileURLToPath(new URL('../apps/web/dist/', import.meta.url));
+/**
+ * The built app measured; BENCH_WEB_DIST points at another build (say, of the previous commit) to measure
+ * a reference on the same machine and load as the current one.
+ */
+const WEB_DIST = path.join(
+  process.env.BENCH_WEB_DIST ?? fileURLToPath(new URL('../apps/web/dist/', import.meta.url)),
+  path.sep,
+);
 const MARK = 'avatar:first-frame';
 const TARGETS = { firstFrameMs: 2_000, warmShare: 0.5 };
 const VIEWPORT = { width: 1280, height: 860 };
@@ -42,6 +49,8 @@ interface Resource {
 interface Visit {
   firstFrameMs: number;
   resources: Resource[];
+  /** The app's own `performance.mark`s up to the first frame (apps/web/src/features/editor/load-marks.ts). */
+  marks: Array<{ name: string; at: number }>;
   /** Paths of the app's JavaScript files this visit loaded (first frame, then until the network is idle). */
   scripts: string[];
 }
@@ -121,7 +130,11 @@ async function visitEditor(context: BrowserContext, origin: string): Promise<Vis
           transferred: r.transferSize,
         }),
       );
-      return { firstFrameMs: entry.startTime, resources };
+      const marks = performance
+        .getEntriesByType('mark')
+        .filter((m) => m.startTime <= entry.startTime)
+        .map((m) => ({ name: m.name, at: m.startTime }));
+      return { firstFrameMs: entry.startTime, resources, marks };
     }, MARK);
     const notices = await page.locator('[data-testid="fallback-notice"]').allTextContents();
     if (notices.length > 0) throw new Error(`the avatar was drawn with fallbacks: ${notices.join(' / ')}`);
@@ -173,7 +186,10 @@ function sizeOf(route: string, scripts: string[]): RouteSize {
 
 /**
  * The requests of one visit started before its first avatar frame, in start order, for the report: what
- * the frame waited on. A run of script requests in a row (one dynamic import's chunks) is one line.
+ * the frame waited on. A run of script requests in a row (one dynamic import's chunks) is one line. The
+ * app's marks (config answered, engine code run, engine started, avatar planned, models loaded) are
+ * lines of their own, so the gap from "models loaded" to the first frame reads as shader compilation and
+ * the first software-rendered frame.
  */
 function waterfall(visit: Visit, origin: string): string[] {
   const label = (name: string) => {
@@ -185,10 +201,22 @@ function waterfall(visit: Visit, origin: string): string[] {
       .replace(/-[\w-]{8}\.js$/, '.js')
       .slice(0, 60);
   };
-  const rows: Array<{ label: string; start: number; end: number; bytes: number; scripts: number }> = [];
+  const rows: Array<{
+    label: string;
+    start: number;
+    end: number;
+    bytes: number;
+    scripts: number;
+    mark?: true;
+  }> = [];
   for (const r of [...visit.resources].sort((a, b) => a.start - b.start)) {
     if (r.start >= visit.firstFrameMs) continue;
     const script = new URL(r.name).pathname.endsWith('.js');
+    // The app's own steps, between the requests that were started before each.
+    for (const m of visit.marks) {
+      if (m.name === MARK || m.at > r.start || rows.some((row) => row.mark && row.label === m.name)) continue;
+      rows.push({ label: m.name, start: m.at, end: m.at, bytes: 0, scripts: 0, mark: true });
+    }
     const last = rows.at(-1);
     if (script && last && last.scripts > 0) {
       last.end = Math.max(last.end, r.end);
@@ -204,10 +232,15 @@ function waterfall(visit: Visit, origin: string): string[] {
       scripts: script ? 1 : 0,
     });
   }
+  for (const m of visit.marks) {
+    if (m.name === MARK || rows.some((row) => row.mark && row.label === m.name)) continue;
+    rows.push({ label: m.name, start: m.at, end: m.at, bytes: 0, scripts: 0, mark: true });
+  }
   return [
-    '| request | start | end | transferred |',
+    "| request (or _step_, from the app's marks) | start | end | transferred |",
     '|---|---|---|---|',
     ...rows.map((r) => {
+      if (r.mark) return `| _${r.label}_ | | ${ms(r.start)} | |`;
       const what = r.scripts > 1 ? `${r.scripts} scripts from \`${r.label}\`` : `\`${r.label}\``;
       return `| ${what} | ${ms(r.start)} | ${ms(r.end)} | ${kb(r.bytes)} |`;
     }),
@@ -260,7 +293,11 @@ async function run({ quick, log }: BenchContext): Promise<string> {
     return [
       `## Web app: first avatar frame and JavaScript per route${quick ? ' (BENCH_QUICK: smoke run, figures not meaningful)' : ''}`,
       '',
-      `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}; Chromium (${chromiumPath}, SwiftShader WebGL, no GPU), viewport ${VIEWPORT.width}x${VIEWPORT.height}, loopback; the server in its own process (NODE_ENV=production, local storage, embedded PostgreSQL) serving apps/web/dist. Avatar: ${AVATAR.base.fixture} with ${parts.join(', ')}, uploaded through \`POST /resources/upload\` and processed (optimized variants) before measuring. ${options.rounds} round(s), each a fresh Chromium profile: a first visit with empty caches, then a second visit in the same browser (HTTP cache, GPU program cache, preloader run on the first visit). Time = navigation start to \`performance.mark('${MARK}')\`; medians.`,
+      `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}; Chromium (${chromiumPath}, SwiftShader WebGL, no GPU), viewport ${VIEWPORT.width}x${VIEWPORT.height}, loopback; the server in its own process (NODE_ENV=production, local storage, embedded PostgreSQL) serving ${process.env.BENCH_WEB_DIST ?? 'apps/web/dist'}; load average ${loadavg()
+        .map((n) => n.toFixed(1))
+        .join(
+          ' / ',
+        )} at the end. Avatar: ${AVATAR.base.fixture} with ${parts.join(', ')}, uploaded through \`POST /resources/upload\` and processed (optimized variants) before measuring. ${options.rounds} round(s), each a fresh Chromium profile: a first visit with empty caches, then a second visit in the same browser (HTTP cache, GPU program cache, preloader run on the first visit). Time = navigation start to \`performance.mark('${MARK}')\`; medians.`,
       '',
       '| figure | measured | target | |',
       '|---|---|---|---|',

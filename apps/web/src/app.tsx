@@ -8,11 +8,8 @@ import { currentPath, isAdminPath, notice, onLinkClick, redirect } from './route
 
 export const ADMINS_ONLY = 'The admin area is for catalog admins only, so you are back in the editor.';
 
+/** The shell; main.tsx has already started loading the session. */
 export function App() {
-  useEffect(() => {
-    void loadSession();
-  }, []);
-
   const state = session.value;
   const path = currentPath.value;
   const user = state.status === 'authenticated' ? state.user : null;

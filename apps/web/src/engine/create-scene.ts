@@ -4,9 +4,9 @@ import { StandardMaterial } from '@babylonjs/core/Materials/standardMaterial';
 import { Color3 } from '@babylonjs/core/Maths/math.color';
 import { Vector3 } from '@babylonjs/core/Maths/math.vector';
 import { CreateGround } from '@babylonjs/core/Meshes/Builders/groundBuilder';
-import type { TransformNode } from '@babylonjs/core/Meshes/transformNode';
 import { Scene } from '@babylonjs/core/scene';
 import { palette } from './palette.ts';
+import { prepareMaterials } from './prepare-materials.ts';
 import { SceneBuilder } from './scene-builder.ts';
 
 export interface SceneHandle {
@@ -14,8 +14,6 @@ export interface SceneHandle {
   scene: Scene;
   /** The shared scene code (models, colors, poses, framing), as the render page uses it. */
   builder: SceneBuilder;
-  /** Root of the built-in avatar shown until a model is loaded. */
-  avatar: TransformNode;
   /** Resolves after the next frame drawn with every mesh ready (shaders compiled, textures uploaded). */
   whenDrawn: () => Promise<void>;
   /** Draws the scene again (it is drawn on demand): call after changing it from outside. */
@@ -32,6 +30,8 @@ export interface CreateSceneOptions {
 const FRAMES_PER_REQUEST = 2;
 /** Canvas events that can move the camera (its own inputs listen to the same canvas). */
 const INPUT_EVENTS = ['pointerdown', 'pointermove', 'pointerup', 'wheel', 'keydown', 'keyup'] as const;
+/** The longest the first frame waits for the avatar's last shader or texture; then it draws what is ready. */
+const FIRST_FRAME_WAIT_MS = 5_000;
 
 /**
  * Builds the editor's scene on a canvas (studio, floor, orbit camera) and draws it on demand until
@@ -39,6 +39,11 @@ const INPUT_EVENTS = ['pointerdown', 'pointermove', 'pointerup', 'wheel', 'keydo
  * (`requestRender`, a resize, a mesh added or removed); an idle scene is not drawn again. Without a GPU
  * every frame is a software render plus, under software compositing, a read-back of the whole canvas:
  * drawing an unchanged scene 60 times a second kept a core busy and delayed everything else on the page.
+ *
+ * Nothing is drawn before there is an avatar to show (`builder.showAvatar` or `showBuiltIn`) and every
+ * shader it needs is compiled: the first frame is the avatar, whole. Frames of a half-ready scene (the
+ * floor alone, a stand-in shape) each cost a software render, a read-back and shaders of their own,
+ * on the same two cores the avatar's loading needs; the canvas's overlay says it is loading meanwhile.
  */
 export function createScene(canvas: HTMLCanvasElement, options: CreateSceneOptions = {}): SceneHandle {
   const builder = new SceneBuilder(canvas);
@@ -69,9 +74,16 @@ export function createScene(canvas: HTMLCanvasElement, options: CreateSceneOptio
   groundMaterial.imageProcessingConfiguration = new ImageProcessingConfiguration();
   ground.material = groundMaterial;
 
-  const avatar = builder.showBuiltIn();
+  prepareMaterials(scene);
 
   let disposed = false;
+  let drawn = false;
+  let avatarSince: number | null = null;
+  const holdFirstFrame = () => {
+    if (!builder.model) return true;
+    avatarSince ??= performance.now();
+    return !scene.isReady() && performance.now() - avatarSince < FIRST_FRAME_WAIT_MS;
+  };
   let framesWanted = FRAMES_PER_REQUEST;
   const requestRender = () => {
     framesWanted = Math.max(framesWanted, FRAMES_PER_REQUEST);
@@ -88,9 +100,11 @@ export function createScene(canvas: HTMLCanvasElement, options: CreateSceneOptio
   const meshesPending = () =>
     scene.meshes.some((mesh) => mesh.isEnabled() && mesh.isVisible && !mesh.isReady(true));
   engine.runRenderLoop(() => {
+    if (!drawn && holdFirstFrame()) return;
     if (framesWanted === 0 && !cameraMoving() && !animating()) return;
     framesWanted = Math.max(0, framesWanted - 1);
     scene.render();
+    drawn = true;
     if (framesWanted === 0 && meshesPending()) framesWanted = 1;
   });
   const onInput = (event: Event) => {
@@ -118,7 +132,6 @@ export function createScene(canvas: HTMLCanvasElement, options: CreateSceneOptio
     engine,
     scene,
     builder,
-    avatar: avatar.root!,
     requestRender,
     whenDrawn: () =>
       new Promise<void>((resolve) => {

@@ -13,6 +13,7 @@ import type { Scene } from '@babylonjs/core/scene';
 import { registerBuiltInGLTFExtensions } from '@babylonjs/loaders/glTF/2.0/Extensions/dynamic';
 import { unregisterGLTFExtension } from '@babylonjs/loaders/glTF/2.0/glTFLoaderExtensionRegistry';
 import { GLTFFileLoaderMetadata } from '@babylonjs/loaders/glTF/glTFFileLoader.metadata';
+import { loadGltfModules } from './gltf-modules.ts';
 
 export type ModelLoadErrorCode = 'MODEL_NOT_FOUND' | 'MODEL_FETCH_FAILED' | 'MODEL_INVALID';
 
@@ -48,11 +49,12 @@ export function registerGltfLoader(): void {
     fallbackUrl: absolute(dracoDecoderUrl),
   };
   MeshoptCompression.Configuration = { decoder: { url: absolute(meshoptDecoderUrl) } };
-  const modules = preloadGltfModules();
+  loadGltfModules().catch(() => {});
+  startMeshoptDecoder();
   RegisterSceneLoaderPlugin({
     ...GLTFFileLoaderMetadata,
     createPlugin: async (options) => {
-      const [{ GLTFFileLoader, RegisterGLTF2Loader }, { RegisterInstancedMesh }] = await modules;
+      const [{ GLTFFileLoader, RegisterGLTF2Loader }, { RegisterInstancedMesh }] = await loadGltfModules();
       RegisterInstancedMesh();
       RegisterGLTF2Loader();
       return new GLTFFileLoader(options[GLTFFileLoaderMetadata.name]);
@@ -65,31 +67,14 @@ export function registerGltfLoader(): void {
 }
 
 /**
- * Starts downloading the loader's code now, beside the first model's bytes, instead of one import after
- * another once a model has arrived (the loader, then the materials, then the animations): the same
- * modules the loader imports on demand, so the bundler's chunks are shared and nothing loads twice.
+ * Starts loading and compiling the meshopt decoder now, beside the first model's bytes: every optimized
+ * variant the server makes is meshopt-compressed, and the decoder otherwise starts only once such a
+ * model has been parsed. Babylon's shared instance is the one the loader decodes with.
  */
-function preloadGltfModules() {
-  const later = [
-    import('@babylonjs/core/Materials/PBR/pbrMaterial.pure'),
-    import('@babylonjs/loaders/glTF/2.0/pbrMaterialLoadingAdapter'),
-    import('@babylonjs/core/Animations/animationGroup.pure'),
-    import('@babylonjs/loaders/glTF/2.0/glTFLoaderAnimation.pure'),
-    // Extensions every model (ExtrasAsMetadata) or every optimized variant the server makes uses
-    // (meshopt, quantized attributes, texture transforms): otherwise fetched only once a model has been parsed.
-    import('@babylonjs/loaders/glTF/2.0/Extensions/ExtrasAsMetadata.pure'),
-    import('@babylonjs/loaders/glTF/2.0/Extensions/EXT_meshopt_compression.pure'),
-    import('@babylonjs/loaders/glTF/2.0/Extensions/KHR_mesh_quantization.pure'),
-    import('@babylonjs/loaders/glTF/2.0/Extensions/KHR_texture_transform.pure'),
-  ];
-  // Only warmed here: a failure surfaces where the loader itself imports the module.
-  for (const module of later) module.catch(() => {});
-  const loader = Promise.all([
-    import('@babylonjs/loaders/glTF/2.0/glTFLoader.pure'),
-    import('@babylonjs/core/Meshes/instancedMesh.pure'),
-  ]);
-  loader.catch(() => {});
-  return loader;
+function startMeshoptDecoder(): void {
+  const decoder = MeshoptCompression.Default as unknown as { _decoderModulePromise?: Promise<unknown> };
+  // Only warmed here: a failure surfaces in the load of a model that needs the decoder.
+  decoder._decoderModulePromise?.catch(() => {});
 }
 
 /** A loaded GLB, added to its scene, that removes every trace of itself on `dispose()`. */

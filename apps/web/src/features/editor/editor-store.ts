@@ -17,6 +17,7 @@ import {
   saveInput,
   undo,
 } from './editor-state.ts';
+import { LOAD_MARKS, markOnce } from './load-marks.ts';
 
 export type LoadState = { status: 'loading' } | { status: 'ready' } | { status: 'failed'; message: string };
 export type SaveState =
@@ -51,10 +52,37 @@ function remember(config: AvatarConfig): void {
   resolvedIds.value = ids;
 }
 
+/** The config asked for before the editor was on screen (`preloadConfig`), taken by the next `loadConfig`. */
+let early: Promise<AvatarConfig> | null = null;
+
+/**
+ * Asks for the saved config now, while the page is still starting (the session is being checked in the
+ * same round trip), so the avatar's files and the 3D code can load sooner. Only for a page that looks
+ * signed in: a refusal is dropped, and the editor asks again when it opens.
+ */
+export function preloadConfig(): void {
+  early = api.avatars.config.query();
+  early.catch(() => {});
+}
+
+async function fetchConfig(): Promise<AvatarConfig> {
+  const pending = early;
+  early = null;
+  if (pending) {
+    try {
+      return await pending;
+    } catch {
+      // Asked before sign-in, or failed: ask again, now that the editor is open.
+    }
+  }
+  return api.avatars.config.query();
+}
+
 export async function loadConfig(): Promise<void> {
   loadState.value = { status: 'loading' };
   try {
-    const config = await api.avatars.config.query();
+    const config = await fetchConfig();
+    markOnce(LOAD_MARKS.config);
     remember(config);
     history.value = historyOf(draftOf(config));
     // Now, not when the 3D view asks: the avatar's files download while the engine's code loads and starts.

@@ -1,13 +1,16 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { draft, resolvedIds } from './editor-store.ts';
+import { draft, loadState, resolvedIds } from './editor-store.ts';
+import { LOAD_MARKS, markOnce } from './load-marks.ts';
+import { loadSceneCode } from './scene-code.ts';
 import type { SceneController } from './scene-controller.ts';
 import { dismissNotice, modelLoading, notices } from './scene-signals.ts';
 
 type Status = 'loading' | 'ready' | 'failed';
 
 /**
- * The 3D view of the draft. Babylon and the scene code are imported on mount, not with the page, so
- * the login screen and the panels never wait for the engine.
+ * The 3D view of the draft. Babylon and the scene code are imported once the saved config is here, not
+ * with the page: the login screen and the panels never wait for the engine, and the requests for the
+ * avatar's files go out before the engine's code takes the main thread.
  */
 export function EditorViewport() {
   const canvas = useRef<HTMLCanvasElement>(null);
@@ -15,13 +18,17 @@ export function EditorViewport() {
   const [status, setStatus] = useState<Status>('loading');
   const [generation, setGeneration] = useState(0);
   const [shown, setShown] = useState(0);
+  const configReady = loadState.value.status === 'ready';
 
   useEffect(() => {
+    if (!configReady || controller.current) return;
     let cancelled = false;
-    import('./scene-controller.ts')
+    loadSceneCode()
       .then(({ SceneController }) => {
+        markOnce(LOAD_MARKS.engineCode);
         if (cancelled || !canvas.current) return;
         controller.current = new SceneController(canvas.current, () => setStatus('ready'));
+        markOnce(LOAD_MARKS.engineStarted);
         setGeneration((g) => g + 1);
       })
       .catch(() => {
@@ -29,10 +36,16 @@ export function EditorViewport() {
       });
     return () => {
       cancelled = true;
+    };
+  }, [configReady]);
+
+  useEffect(
+    () => () => {
       controller.current?.dispose();
       controller.current = null;
-    };
-  }, []);
+    },
+    [],
+  );
 
   const current = draft.value;
   const ids = resolvedIds.value;

@@ -5,13 +5,12 @@ import { setModelBytesSource } from '../../engine/gltf-loader.ts';
 import { resourceLoader } from '../../resources/resource-loader.ts';
 import { fallbackNotice, planAvatar } from './avatar-spec.ts';
 import type { Draft } from './editor-state.ts';
+import { LOAD_MARKS, markOnce } from './load-marks.ts';
 import { addNotice, modelLoading, sceneInfo } from './scene-signals.ts';
 
 /** Avatars this far from human size (metres) are scaled to it, so the studio floor and camera fit. */
 const HUMAN_HEIGHT = 1.75;
 const SCALE_OUTSIDE = [0.6, 3.5] as const;
-
-export const AVATAR_FIRST_FRAME = 'avatar:first-frame';
 
 const modelKey = (draft: Draft) =>
   JSON.stringify([
@@ -68,12 +67,14 @@ export class SceneController {
     try {
       const plan = await planAvatar(draft, resolvedIds);
       if (load !== this.#loads) return;
+      markOnce(LOAD_MARKS.planned);
       for (const text of plan.notices) addNotice(text);
       const model = await this.handle.builder.showAvatar(
         { ...plan.spec, colors: {}, morphs: {} },
         { signal: abort.signal, onFallback: (fallback) => addNotice(fallbackNotice(fallback, plan.labels)) },
       );
       if (!model || load !== this.#loads) return;
+      if (!model.isBuiltIn) markOnce(LOAD_MARKS.modelsLoaded);
       this.#afterLoad(model, JSON.stringify([draft.modelAssetId, draft.modelUrl]));
       this.#applyLooks(this.#draft ?? draft);
       this.#markFirstFrame(!model.isBuiltIn);
@@ -101,7 +102,7 @@ export class SceneController {
   #markFirstFrame(loaded: boolean): void {
     if (this.#marked || !loaded) return;
     this.#marked = true;
-    void this.handle.whenDrawn().then(() => performance.mark(AVATAR_FIRST_FRAME));
+    void this.handle.whenDrawn().then(() => markOnce(LOAD_MARKS.firstFrame));
   }
 
   #afterLoad(model: AvatarModel, baseKey: string): void {

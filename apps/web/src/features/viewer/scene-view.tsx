@@ -18,6 +18,8 @@ export function SceneView() {
       .then(({ createScene }) => {
         if (cancelled || !canvas.current) return;
         handle = createScene(canvas.current, { onFirstFrame: () => setStatus('ready') });
+        // The scene draws nothing until it has an avatar: this view shows the built-in one.
+        handle.builder.showBuiltIn();
       })
       .catch(() => {
         if (!cancelled) setStatus('failed');
