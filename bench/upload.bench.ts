@@ -16,7 +16,7 @@ import { createReadStream, mkdtempSync, readdirSync, readFileSync, rmSync, write
 import { createServer, get as httpGet, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { createApp } from '../apps/server/src/app.ts';
@@ -77,6 +77,8 @@ const median = (values: number[]) => {
 const fmtMs = (n: number) => (n < 10 ? `${n.toFixed(2)} ms` : `${Math.round(n)} ms`);
 const fmtKb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
 const verdict = (ok: boolean) => (ok ? 'yes' : '**no**');
+/** The machine is shared: the 1-minute load average goes beside each table. */
+const loadAverage = () => (loadavg()[0] ?? 0).toFixed(1);
 
 async function time(fn: () => Promise<unknown>): Promise<number> {
   const started = performance.now();
@@ -111,11 +113,13 @@ async function pipelineVsValidator(files: Fixture[], quick: boolean): Promise<st
   const { inspect } = sharedInspectorThread();
   const pipeline = (bytes: Uint8Array) => prepareAsset(bytes, { limits, validate, inspect });
   const alone = (bytes: Uint8Array) => validateBytes(bytes, { format: 'glb', writeTimestamp: false });
+  const loadBefore = loadAverage();
   const rows: string[] = [];
   let total = { pipeline: 0, validator: 0 };
   let allWithin = true;
   for (const { name, bytes } of files) {
-    const rounds = quick ? 5 : bytes.byteLength < 100_000 ? 101 : 31;
+    // Sub-millisecond files need many rounds for a median that one busy moment cannot move.
+    const rounds = quick ? 5 : bytes.byteLength < 100_000 ? 501 : 61;
     await interleaved(
       quick ? 1 : 3,
       () => pipeline(bytes),
@@ -136,6 +140,8 @@ async function pipelineVsValidator(files: Fixture[], quick: boolean): Promise<st
   const overall = total.pipeline / total.validator;
   return [
     '### Server-side pipeline vs the Khronos validator alone',
+    '',
+    `Load average (1 min) before and after: ${loadBefore} and ${loadAverage()}.`,
     '',
     'Pipeline: `prepareAsset` (sniff, limits, the Khronos validator and the inspection each on a thread of its',
     'own, sha256 here); ',
@@ -299,6 +305,7 @@ async function downloadRate(url: string, count: number, parallel: number): Promi
 }
 
 async function downloadThroughput(app: InProcessApp, root: string, quick: boolean): Promise<string> {
+  const loadBefore = loadAverage();
   const rows: string[] = [];
   let allWithin = true;
   for (const [label, size] of [
@@ -345,6 +352,8 @@ async function downloadThroughput(app: InProcessApp, root: string, quick: boolea
     'Signed `/files` URL on the real app (signature check, metadata, ETag, cache headers, logging) vs',
     '`fs.createReadStream(file).pipe(res)` on a bare `http` server, both in this process; 4 downloads at a',
     'time, medians of interleaved rounds.',
+    '',
+    `Load average (1 min) before and after: ${loadBefore} and ${loadAverage()}.`,
     '',
     '| object | plain | /files | ratio | at least 0.8x |',
     '| --- | ---: | ---: | ---: | :---: |',

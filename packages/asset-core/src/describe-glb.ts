@@ -266,6 +266,7 @@ function describeBounds(json: Json, reader: AccessorReader): Bounds | null {
 function meshBounds(mesh: Json, m: number[], reader: AccessorReader): { min: number[]; max: number[] } {
   const min = [Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY];
   const max = [Number.NEGATIVE_INFINITY, Number.NEGATIVE_INFINITY, Number.NEGATIVE_INFINITY];
+  const [m0, m1, m2, m3, m4, m5, m6, m7, m8, m9, m10, m11, m12, m13, m14, m15] = m as unknown as mat4;
   for (const value of list(mesh.primitives)) {
     const primitive = record(value);
     const positionIndex = record(primitive.attributes).POSITION;
@@ -273,23 +274,28 @@ function meshBounds(mesh: Json, m: number[], reader: AccessorReader): { min: num
     const position = reader.accessor(positionIndex);
     const elements = primitive.indices === undefined ? null : reader.accessor(primitive.indices);
     const n = elements ? elements.count : position.count;
-    const local = [0, 0, 0];
+    // A vertex shared by several triangles moves the bounds once: each is transformed the first time its
+    // index comes (min and max do not depend on order or repetition); every index is still checked.
+    const seen = new Uint8Array(position.count);
     for (let i = 0; i < n; i++) {
       const vertex = elements ? elements.get(i, 0) : i;
       if (!(vertex >= 0 && vertex < position.count)) throw unreadable();
-      for (let j = 0; j < 3; j++) local[j] = position.get(vertex, j);
-      const [x, y, z] = local as [number, number, number];
+      if (seen[vertex] === 1) continue;
+      seen[vertex] = 1;
+      const x = position.get(vertex, 0);
+      const y = position.get(vertex, 1);
+      const z = position.get(vertex, 2);
       // gl-matrix's vec3.transformMat4, as getBounds calls it.
-      const w = m[3]! * x + m[7]! * y + m[11]! * z + m[15]! || 1;
-      const world = [
-        (m[0]! * x + m[4]! * y + m[8]! * z + m[12]!) / w,
-        (m[1]! * x + m[5]! * y + m[9]! * z + m[13]!) / w,
-        (m[2]! * x + m[6]! * y + m[10]! * z + m[14]!) / w,
-      ];
-      for (let j = 0; j < 3; j++) {
-        min[j] = Math.min(world[j]!, min[j]!);
-        max[j] = Math.max(world[j]!, max[j]!);
-      }
+      const w = m3 * x + m7 * y + m11 * z + m15 || 1;
+      const wx = (m0 * x + m4 * y + m8 * z + m12) / w;
+      const wy = (m1 * x + m5 * y + m9 * z + m13) / w;
+      const wz = (m2 * x + m6 * y + m10 * z + m14) / w;
+      min[0] = Math.min(wx, min[0]!);
+      max[0] = Math.max(wx, max[0]!);
+      min[1] = Math.min(wy, min[1]!);
+      max[1] = Math.max(wy, max[1]!);
+      min[2] = Math.min(wz, min[2]!);
+      max[2] = Math.max(wz, max[2]!);
     }
   }
   return { min, max };
@@ -327,9 +333,12 @@ function multiply(a: number[], b: number[]): number[] {
 function describeAnimation(animation: Json, reader: AccessorReader): AnimationSummary {
   let start = Number.POSITIVE_INFINITY;
   let end = Number.NEGATIVE_INFINITY;
+  // The samplers of one clip mostly share their input (its keyframe times): each is read once.
+  const read = new Set<unknown>();
   for (const sampler of list(animation.samplers)) {
     const inputIndex = record(sampler).input;
-    if (inputIndex === undefined) continue;
+    if (inputIndex === undefined || read.has(inputIndex)) continue;
+    read.add(inputIndex);
     const input = reader.accessor(inputIndex);
     if (input.count === 0) continue;
     // Accessor#getMin/getMax: raw values, non-finite ones skipped.

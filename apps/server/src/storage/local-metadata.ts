@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { Stats } from 'node:fs';
+import { createReadStream, type Stats } from 'node:fs';
 import { type FileHandle, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { dirname, extname, join } from 'node:path';
 
@@ -90,6 +90,13 @@ export async function writeFully(handle: FileHandle, chunk: Buffer): Promise<voi
 export async function hashHandle(handle: FileHandle): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of handle.createReadStream({ start: 0, autoClose: false })) hash.update(chunk);
+  return hash.digest('hex');
+}
+
+/** The same through a plain descriptor, which stays open. */
+export async function hashDescriptor(fd: number): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream('', { fd, start: 0, autoClose: false })) hash.update(chunk);
   return hash.digest('hex');
 }
 

@@ -1,14 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import type { Stats } from 'node:fs';
-import { constants, createReadStream } from 'node:fs';
+import { constants, createReadStream, close as fsClose, fstat as fsFstat, open as fsOpen } from 'node:fs';
 import { access, type FileHandle, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { finished, type Readable } from 'node:stream';
+import { promisify } from 'node:util';
 import { consumeBody, SourceFailed, verifyConsumed } from './consume-body.ts';
 import { assertValidKey, assertValidPrefix, encodeKeyPath, isImmutableKey } from './keys.ts';
 import { listFiles } from './local-list.ts';
 import {
   contentTypeFor,
+  hashDescriptor,
   hashHandle,
   readSidecar,
   replaceSidecar,
@@ -144,7 +146,7 @@ export class LocalDriver implements AssetStorage {
     try {
       const range = options.range ? resolveRange(options.range, stat.size) : undefined;
       // The stream reads the inode opened above, so a concurrent overwrite cannot mix two versions.
-      const stream = readOpened(handle, range);
+      const stream = readOpened(handle, stat.size, range);
       return {
         stream,
         size: range ? range.end - range.start + 1 : stat.size,
@@ -161,22 +163,33 @@ export class LocalDriver implements AssetStorage {
   /**
    * For `/files`: one open answers the conditional checks and then streams the body, so a download costs
    * one open and one sidecar read instead of a head() and a get(). Call `read` or `close` exactly once.
+   * A plain descriptor through fs callbacks rather than a FileHandle: the open, fstat and close are trips
+   * through libuv's thread pool either way, and the promise API's cost more (one interleaved measurement
+   * here: 20% more throughput for 700 KB downloads on a bare server, 10% less CPU per download).
    */
   async openForServing(key: string): Promise<ServedObject | null> {
-    let opened: Opened;
+    let fd: number | undefined;
     try {
-      opened = await this.openObject(key);
+      assertValidKey(key);
+      fd = await openDescriptor(this.objectPath(key), 'r');
+      const descriptor = fd;
+      const fileStat = await statDescriptor(descriptor);
+      if (!fileStat.isFile()) throw new StorageError('NOT_FOUND');
+      const sidecar = await this.sidecarFor(key, fileStat, () => hashDescriptor(descriptor));
+      fd = undefined;
+      const info = objectInfo(key, fileStat, sidecar);
+      return {
+        info,
+        // The stream closes the descriptor when it ends or is destroyed.
+        read: (range) => readDescriptor(descriptor, info.size, range),
+        close: () => closeDescriptor(descriptor).catch(() => {}),
+      };
     } catch (error) {
-      if (error instanceof StorageError && error.code === 'NOT_FOUND') return null;
-      throw error;
+      if (fd !== undefined) await closeDescriptor(fd).catch(() => {});
+      const failure = fromSystemError(error);
+      if (failure.code === 'NOT_FOUND') return null;
+      throw failure;
     }
-    const { handle, info } = opened;
-    return {
-      info,
-      // The stream closes the handle when it ends or is destroyed.
-      read: (range) => readOpened(handle, range),
-      close: () => handle.close().catch(() => {}),
-    };
   }
 
   async head(key: string): Promise<ObjectInfo | null> {
@@ -285,39 +298,37 @@ export class LocalDriver implements AssetStorage {
     let handle: FileHandle | undefined;
     try {
       handle = await open(this.objectPath(key), 'r');
-      const fileStat = await handle.stat();
+      const opened = handle;
+      const fileStat = await opened.stat();
       if (!fileStat.isFile()) throw new StorageError('NOT_FOUND');
-      const metaPath = this.metaPath(key);
-      const cached = this.sidecars.get(key);
-      const saved = cached && sidecarMatches(cached, fileStat) ? cached : await readSidecar(metaPath);
-      let sidecar: Sidecar;
-      if (saved && sidecarMatches(saved, fileStat)) {
-        sidecar = saved;
-      } else {
-        sidecar = {
-          contentType: saved?.contentType ?? contentTypeFor(key),
-          sha256: await hashHandle(handle),
-          size: fileStat.size,
-          mtimeMs: fileStat.mtimeMs,
-          cacheControl: saved?.cacheControl ?? null,
-        };
-        await replaceSidecar(this.tmpDir, metaPath, sidecar);
-      }
-      this.remember(key, sidecar);
-      const info: ObjectInfo = {
-        key,
-        size: fileStat.size,
-        contentType: sidecar.contentType,
-        etag: sidecar.sha256,
-        sha256: sidecar.sha256,
-        cacheControl: sidecar.cacheControl,
-        lastModified: fileStat.mtime,
-      };
-      return { handle, stat: fileStat, info };
+      const sidecar = await this.sidecarFor(key, fileStat, () => hashHandle(opened));
+      return { handle, stat: fileStat, info: objectInfo(key, fileStat, sidecar) };
     } catch (error) {
       await handle?.close().catch(() => {});
       throw fromSystemError(error);
     }
+  }
+
+  /** The object's sidecar: remembered, read, or (missing or stale) derived from the open file and saved. */
+  private async sidecarFor(key: string, fileStat: Stats, hash: () => Promise<string>): Promise<Sidecar> {
+    const metaPath = this.metaPath(key);
+    const cached = this.sidecars.get(key);
+    const saved = cached && sidecarMatches(cached, fileStat) ? cached : await readSidecar(metaPath);
+    let sidecar: Sidecar;
+    if (saved && sidecarMatches(saved, fileStat)) {
+      sidecar = saved;
+    } else {
+      sidecar = {
+        contentType: saved?.contentType ?? contentTypeFor(key),
+        sha256: await hash(),
+        size: fileStat.size,
+        mtimeMs: fileStat.mtimeMs,
+        cacheControl: saved?.cacheControl ?? null,
+      };
+      await replaceSidecar(this.tmpDir, metaPath, sidecar);
+    }
+    this.remember(key, sidecar);
+    return sidecar;
   }
 
   private objectPath(key: string): string {
@@ -341,13 +352,50 @@ function isDirectoryError(error: unknown): boolean {
   return code === 'ERR_FS_EISDIR' || code === 'EISDIR' || code === 'ENOTDIR';
 }
 
+function objectInfo(key: string, fileStat: Stats, sidecar: Sidecar): ObjectInfo {
+  return {
+    key,
+    size: fileStat.size,
+    contentType: sidecar.contentType,
+    etag: sidecar.sha256,
+    sha256: sidecar.sha256,
+    cacheControl: sidecar.cacheControl,
+    lastModified: fileStat.mtime,
+  };
+}
+
+const openDescriptor = promisify(fsOpen);
+const statDescriptor = promisify(fsFstat);
+const closeDescriptor = promisify(fsClose);
+
+/**
+ * fs.ReadStream options for the bytes of an object of `size` (or `range` of them). Each read is a round
+ * trip through libuv's thread pool, so the stream reads up to 1 MB at a time (64 KB by default: eleven
+ * reads and a last one to find the end for a 700 KB model, now one read and no probe, since the end is
+ * given) and holds at most that much per download.
+ */
+function readOptions(size: number, range?: { start: number; end: number }) {
+  const { start, end } = range ?? { start: 0, end: size - 1 };
+  const bytes = end - start + 1;
+  // An empty object has no last byte to name: read it to its end (which is its start).
+  return bytes > 0 ? { start, end, highWaterMark: Math.min(bytes, READ_CHUNK_BYTES) } : {};
+}
+
+/** The largest read a download makes: a model-sized object in one or a few reads, a large one in steps. */
+const READ_CHUNK_BYTES = 1024 * 1024;
+
 /**
  * The bytes of an opened object. fs.ReadStream on the descriptor reads with callbacks: about twice the
  * throughput of FileHandle.createReadStream for model-sized files. The handle closes once the stream is done
  * (ended, failed or destroyed).
  */
-function readOpened(handle: FileHandle, range?: { start: number; end: number }): Readable {
-  const stream = createReadStream('', { fd: handle.fd, autoClose: false, ...range });
+function readOpened(handle: FileHandle, size: number, range?: { start: number; end: number }): Readable {
+  const stream = createReadStream('', { fd: handle.fd, autoClose: false, ...readOptions(size, range) });
   finished(stream, () => void handle.close().catch(() => {}));
   return stream;
+}
+
+/** The same on a plain descriptor, which the stream closes once it is done (ended, failed or destroyed). */
+function readDescriptor(fd: number, size: number, range?: { start: number; end: number }): Readable {
+  return createReadStream('', { fd, autoClose: true, ...readOptions(size, range) });
 }

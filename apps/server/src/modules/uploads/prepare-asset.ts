@@ -11,8 +11,9 @@ import {
   withinReadBudget,
 } from '@avatar/asset-core';
 import { AppError } from '../../http/errors.ts';
+import { type SharedLease, sharedBytesPool } from './shared-bytes.ts';
 import type { UploadLimits } from './upload-limits.ts';
-import { type InspectFn, shared, ThreadJobError, type ValidateFn } from './validator-thread.ts';
+import { type InspectFn, ThreadJobError, type ValidateFn } from './validator-thread.ts';
 
 /** Up to this size an upload without compressed geometry is validated and inspected on the calling thread. */
 const INLINE_MAX_BYTES = 256 * 1024;
@@ -49,18 +50,43 @@ export interface PreparedAsset {
  * 20 in `details.errors`.
  */
 export async function prepareAsset(bytes: Uint8Array, options: PrepareAssetOptions): Promise<PreparedAsset> {
+  // Threads get the bytes in pooled shared memory, copied once here rather than once per thread; the
+  // buffer goes back to the pool once every job given it has settled (one may outlive a refusal here).
+  const jobs: Promise<unknown>[] = [];
+  const held: { lease?: SharedLease } = {};
+  const toThreads = (glb: Uint8Array): Uint8Array => {
+    held.lease ??= sharedBytesPool().lease(glb); // only ever one file: the upload, or the GLB made of it
+    return held.lease.bytes;
+  };
+  try {
+    return await prepare(bytes, options, toThreads, jobs);
+  } finally {
+    const { lease } = held;
+    if (lease) void Promise.allSettled(jobs).then(lease.release);
+  }
+}
+
+async function prepare(
+  bytes: Uint8Array,
+  options: PrepareAssetOptions,
+  toThreads: (glb: Uint8Array) => Uint8Array,
+  jobs: Promise<unknown>[],
+): Promise<PreparedAsset> {
   const { limits } = options;
   const validate = options.validate ?? validateGlb;
   const inspect =
     options.inspect ?? ((glb: Uint8Array) => inspectAsset(glb, { dependencies: options.dependencies ?? {} }));
-  // Threads get the bytes in shared memory: copied once here, not once per thread.
+  const started = <T>(job: Promise<T>): Promise<T> => {
+    jobs.push(job);
+    return job;
+  };
   const threaded = Boolean(options.validate || options.inspect);
   const glbInput = startsLikeGlb(bytes);
   const small = bytes.byteLength <= INLINE_MAX_BYTES;
-  let source = threaded && glbInput && !small ? shared(bytes) : bytes;
+  let source = threaded && glbInput && !small ? toThreads(bytes) : bytes;
   // A GLB goes to the validator's thread before anything else happens here (it is the longest step);
   // the sniff below still has the first word, and a refusal there leaves the report unread.
-  let validating = options.validate && glbInput && !small ? validate(source, limits) : null;
+  let validating = options.validate && glbInput && !small ? started(validate(source, limits)) : null;
   validating?.catch(() => {});
   const sniffed = sniffAsset(bytes, { maxDataUriBytes: limits.maxDataUriBytes });
   if (!sniffed.ok) throw invalidAsset(sniffed.issues);
@@ -82,15 +108,15 @@ export async function prepareAsset(bytes: Uint8Array, options: PrepareAssetOptio
   // few milliseconds its validation blocks this thread, and no decoder runs on it.
   const inline = !validating && glb.byteLength <= INLINE_MAX_BYTES && !needsDecoding(json);
   const inspectHere = inline ? (g: Uint8Array) => inspectAsset(g, { dependencies: {} }) : inspect;
-  if (threaded && !inline) source = shared(source);
-  validating ??= (inline ? validateGlb : validate)(source, limits);
+  if (threaded && !inline) source = toThreads(source);
+  validating ??= started((inline ? validateGlb : validate)(source, limits));
   const early =
-    !needsDecoding(json) || withinReadBudget(glb, json, limits) ? settle(inspectHere(source)) : null;
+    !needsDecoding(json) || withinReadBudget(glb, json, limits) ? settle(started(inspectHere(source))) : null;
   sha256 ??= createHash('sha256').update(glb).digest('hex');
   const report = await validating;
   if (!report.valid) throw invalidAsset(report.errors);
 
-  const inspected = early ? await early : await settle(inspectHere(source));
+  const inspected = early ? await early : await settle(started(inspectHere(source)));
   if (!inspected.ok) throw unreadable(inspected.error);
   return { glb, sha256, metadata: inspected.value, report, sourceFormat: sniffed.format };
 }

@@ -10,6 +10,7 @@ import {
   validateGlb,
 } from '@avatar/asset-core';
 import { loadDecoders } from './codecs.ts';
+import { sharedBytesPool } from './shared-bytes.ts';
 
 export type ValidateFn = (
   bytes: Uint8Array,
@@ -127,6 +128,7 @@ export class AssetThread {
     const closed = () => new ThreadJobError('closed', 'The server is shutting down; try again.');
     if (this.current) {
       clearTimeout(this.current.timer);
+      retireBytes(this.current.entry.job);
       this.current.entry.reject(closed());
       this.current = null;
     }
@@ -211,6 +213,7 @@ export class AssetThread {
   private timedOut(entry: Entry): void {
     if (this.current?.entry !== entry) return;
     this.current = null;
+    retireBytes(entry.job);
     const seconds = Math.round(this.options.timeoutMs / 1000);
     entry.reject(new ThreadJobError('timeout', `did not finish within ${seconds} s`));
     // The thread may be stuck in that file: replace it for the jobs behind.
@@ -241,6 +244,11 @@ async function inProcess(job: ThreadJob): Promise<JobReply> {
     if (!(error instanceof AssetCoreError)) throw error;
     return { ok: false, error: { code: error.code, message: error.message } };
   }
+}
+
+/** The worker may read a given-up job's bytes until it is terminated: their buffer is not reused. */
+function retireBytes(job: ThreadJob): void {
+  if ('bytes' in job) sharedBytesPool().retire(job.bytes);
 }
 
 function lostOn(failure: unknown): ThreadJobError {
