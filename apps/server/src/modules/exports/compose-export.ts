@@ -31,7 +31,9 @@ import type { AvatarForExport } from '../avatars/avatars.service.ts';
 import type { RenderHost } from '../render/render.host.ts';
 import { withPixelLimit } from '../uploads/codecs.ts';
 import { ExportAborted, ExportFailure, throwIfAborted } from './export-failure.ts';
-import type { ImageConvertOptions } from './render-converters.ts';
+import { keepPosedAnimation } from './keep-posed-animation.ts';
+import { type ImageConvertOptions, needsRender } from './render-converters.ts';
+import { StillDocumentCache } from './still-document-cache.ts';
 
 // A variant the upload pipeline made for a quality sits beside the original, as `{key}.{quality}.glb`.
 /** Textures are decoded only within the server's pixel limit (see `DECODE_MAX_PIXELS`). */
@@ -64,17 +66,30 @@ async function read(bytes: Uint8Array): Promise<Document> {
   }
 }
 
+/** Parsed objects for still images, shared by the exports of this process. */
+const stillDocuments = new StillDocumentCache();
+
+interface LoadAssetOptions {
+  quality: ExportQuality;
+  /** For a still image: the document without animations, from the cache when it was read before. */
+  still: boolean;
+}
+
 /**
  * The asset's document for a quality: its variant when the upload pipeline made one, else the original.
  * An object gone missing or unreadable leaves the asset out (null) rather than failing the export.
  */
-async function loadAsset(storage: AssetStorage, row: AssetRow, quality: ExportQuality, log: Logger) {
+async function loadAsset(storage: AssetStorage, row: AssetRow, options: LoadAssetOptions, log: Logger) {
   const base = row.storage_key.replace(/\.glb$/, '');
   const keys = [
-    ...(row.storage_key.endsWith('.glb') ? VARIANTS[quality].map((q) => `${base}.${q}.glb`) : []),
+    ...(row.storage_key.endsWith('.glb') ? VARIANTS[options.quality].map((q) => `${base}.${q}.glb`) : []),
     row.storage_key,
   ];
   for (const key of keys) {
+    // Variants are looked for in storage every time, so one made since is used from then on.
+    const cacheKey = options.still ? StillDocumentCache.keyOf(key, row.sha256) : null;
+    const cached = cacheKey ? stillDocuments.get(cacheKey) : null;
+    if (cached) return cached;
     let bytes: Uint8Array;
     try {
       // A copy of its own: a small Buffer may sit inside Node's shared pool, and image readers walk
@@ -85,7 +100,10 @@ async function loadAsset(storage: AssetStorage, row: AssetRow, quality: ExportQu
       throw new ExportFailure('STORAGE_UNAVAILABLE', true, { cause: error });
     }
     try {
-      return await read(bytes);
+      const document = await read(bytes);
+      if (!cacheKey) return document;
+      keepPosedAnimation(document);
+      return stillDocuments.put(cacheKey, document, bytes.byteLength);
     } catch (error) {
       if (!isAssetCoreError(error)) throw error;
       log.warn({ err: error, assetId: row.id, key }, 'export skipped an unreadable asset');
@@ -122,9 +140,11 @@ export async function composeExport(
 ): Promise<ComposedExport> {
   const { avatar, quality, signal } = input;
   const log = deps.logger;
+  // A still image without a pose shows no animation: its documents are read without them.
+  const load = { quality, still: needsRender(input.converter) && !input.options?.pose };
   const [model, ...parts] = await Promise.all([
-    avatar.model ? loadAsset(deps.storage, avatar.model, quality, log) : null,
-    ...avatar.parts.map((p) => loadAsset(deps.storage, p.row, quality, log)),
+    avatar.model ? loadAsset(deps.storage, avatar.model, load, log) : null,
+    ...avatar.parts.map((p) => loadAsset(deps.storage, p.row, load, log)),
   ]);
   throwIfAborted(signal);
   const document = model ?? buildFallbackAvatar();
@@ -137,6 +157,10 @@ export async function composeExport(
     throwIfAborted(signal);
     const reduced = await reduceToQuality(document, {
       ...QUALITY_PRESETS[quality],
+      // A drawn format's quality is its image size, not a file's triangle budget: simplifying to it
+      // cost more time than the smaller model saved the render page, and tore the knight's UV seams
+      // apart at low. Only an avatar past the high budget is simplified, to bound the page's time.
+      ...(needsRender(input.converter) ? { maxTriangles: QUALITY_PRESETS.high.maxTriangles } : {}),
       simplifier: MeshoptSimplifier,
       encoder: sharp,
     });

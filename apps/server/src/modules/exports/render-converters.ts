@@ -4,6 +4,7 @@ import type { Document } from '@gltf-transform/core';
 import type { RenderHost } from '../render/render.host.ts';
 import { isRenderError } from '../render/render.types.ts';
 import { ExportFailure, throwIfAborted } from './export-failure.ts';
+import { keepPosedAnimation } from './keep-posed-animation.ts';
 
 /** Image side per quality (square images): low 256, medium 512, high 1024 pixels. */
 export const IMAGE_SIZE_BY_QUALITY: Record<ExportQuality, number> = { low: 256, medium: 512, high: 1024 };
@@ -44,6 +45,7 @@ function imageConverter(format: 'png' | 'jpg'): RenderedConverter {
       const { render, signal } = options;
       if (!render) throw new ExportFailure('INTERNAL', false, { cause: new Error('no render service here') });
       const size = IMAGE_SIZE_BY_QUALITY[options.quality ?? 'medium'];
+      keepPosedAnimation(document, options.pose);
       const glb = await toGlb(document);
       throwIfAborted(signal);
       try {
