@@ -50,16 +50,18 @@ export function startProcessGroup(options: ProcessGroupOptions): Promise<Process
     return worker;
   };
 
-  const workers = Array.from({ length: count }, (_, index) => fork(index));
-  const listening = workers.map(
-    (worker) =>
-      new Promise<{ address: string | null; port: number }>((resolve, reject) => {
-        worker.once('listening', resolve);
-        worker.once('exit', (code) =>
-          reject(new Error(`API process exited with code ${code} while starting`)),
-        );
-      }),
-  );
+  const listening = (worker: Worker) =>
+    new Promise<{ address: string | null; port: number }>((resolve, reject) => {
+      worker.once('listening', resolve);
+      worker.once('exit', (code) => reject(new Error(`API process exited with code ${code} while starting`)));
+    });
+  // The first alone, then the others: it migrates the database and creates the job queues, which
+  // processes starting at the same moment would race for.
+  const started = async () => {
+    const first = await listening(fork(0));
+    await Promise.all(Array.from({ length: count - 1 }, (_, i) => listening(fork(i + 1))));
+    return first;
+  };
 
   const stop = async () => {
     stopping = true;
@@ -77,11 +79,11 @@ export function startProcessGroup(options: ProcessGroupOptions): Promise<Process
     );
   };
 
-  return Promise.all(listening).then(
-    ([first]) => {
+  return started().then(
+    (first) => {
       restarts = 0;
-      const host = first?.address && first.address !== '::' ? first.address : '127.0.0.1';
-      return { url: `http://${host.includes(':') ? `[${host}]` : host}:${first?.port}/`, stop };
+      const host = first.address && first.address !== '::' ? first.address : '127.0.0.1';
+      return { url: `http://${host.includes(':') ? `[${host}]` : host}:${first.port}/`, stop };
     },
     async (error: unknown) => {
       await stop();

@@ -31,6 +31,19 @@ async function waitForState(id: string, states: string[], ms = 20_000) {
 }
 
 describe('JobQueue', () => {
+  it('starts in several processes at once on a fresh database (they race to create the queues)', async () => {
+    const fresh = await createTestDatabase();
+    try {
+      const start = () => JobQueue.start({ connectionString: fresh.url, logger: pino({ level: 'silent' }) });
+      const queues = await Promise.all([start(), start(), start()]);
+      const id = await queues[1]!.send('maintenance.cleanup', {});
+      expect((await queues[2]!.state('maintenance.cleanup', id!))?.state).toBe('created');
+      await Promise.all(queues.map((q) => q.stop()));
+    } finally {
+      await fresh.drop();
+    }
+  }, 60_000);
+
   it('queues a job inside a transaction only if the transaction commits', async () => {
     let rolledBackId: string | null = null;
     await database.db

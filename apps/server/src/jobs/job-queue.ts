@@ -61,7 +61,7 @@ export class JobQueue {
       ]),
     ) as Record<JobName, JobPolicy>;
     for (const [name, policy] of Object.entries(policies)) {
-      await boss.createQueue(name, { name, ...policy });
+      await createQueueRacing(() => boss.createQueue(name, { name, ...policy }));
     }
     const leases = new JobLeases(options.connectionString, options.logger);
     return new JobQueue(boss, options.logger, options.pollingIntervalSeconds ?? 1, policies, leases, pool);
@@ -202,5 +202,23 @@ class JobLeases {
 
   close(): Promise<void> {
     return this.pool.end();
+  }
+}
+
+/**
+ * pg-boss's createQueue inserts the queue and its partition table; processes starting together (a process
+ * group, several hosts) can deadlock on them or meet each other's insert. Either way the queue is then
+ * being made by the other process: try again, after a jittered pause, until one sees it exist.
+ */
+async function createQueueRacing(create: () => Promise<unknown>, attempts = 6): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await create();
+      return;
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (attempt >= attempts || (code !== '40P01' && code !== '23505')) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50 * attempt + Math.random() * 100));
+    }
   }
 }
