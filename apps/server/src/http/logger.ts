@@ -1,7 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { RequestHandler } from 'express';
 import pino, { type Logger } from 'pino';
-import { pinoHttp } from 'pino-http';
+
+declare module 'node:http' {
+  interface IncomingMessage {
+    /** The request id (`x-request-id`), set by the request logger. */
+    id?: string;
+    /** A logger bound to this request, built on first use. */
+    log?: Logger;
+  }
+}
 
 /** JSON logs to stdout, or to `destination` (tests read what was logged). */
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
@@ -13,22 +22,60 @@ export function createLogger(level: string, destination?: pino.DestinationStream
 }
 
 const VALID_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+/** Probes and scrapes: answered, never logged. */
+const UNLOGGED = new Set(['/healthz', '/metrics']);
 
-/** Request logging with a request id: taken from `x-request-id` when sane, else new; echoed back. */
-export function createHttpLogger(logger: Logger) {
-  return pinoHttp({
-    logger,
-    genReqId(req: IncomingMessage, res: ServerResponse) {
-      const incoming = req.headers['x-request-id'];
-      const id = typeof incoming === 'string' && VALID_ID.test(incoming) ? incoming : randomUUID();
-      res.setHeader('x-request-id', id);
-      return id;
+/**
+ * Request logging: a request id taken from `x-request-id` when sane, else new, echoed back; one line per
+ * request once it is done, with the request, the response and the time taken, at info (client mistakes,
+ * 4xx, are not server errors and must not page anyone) or error (5xx). `req.log` is bound to the request.
+ *
+ * Written here rather than with pino-http, which does the same but builds `req.log` (a child logger with
+ * the whole request serialized and redacted) for every request, though few requests ever log through it:
+ * measured 50-100 us of every request's CPU, 5-6% of a cached catalog call. Here it is built on first use.
+ */
+export function createHttpLogger(logger: Logger): RequestHandler {
+  const base = logger.child(
+    {},
+    {
+      serializers: {
+        req: pino.stdSerializers.req,
+        res: pino.stdSerializers.res,
+        err: pino.stdSerializers.err,
+      },
     },
-    // Client mistakes (4xx) are not server errors and must not page anyone.
-    customLogLevel(_req, res, error) {
-      if (error || res.statusCode >= 500) return 'error';
-      return 'info';
-    },
-    autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/metrics' },
-  });
+  );
+  return (req, res, next) => {
+    const incoming = req.headers['x-request-id'];
+    const id = typeof incoming === 'string' && VALID_ID.test(incoming) ? incoming : randomUUID();
+    req.id = id;
+    res.setHeader('x-request-id', id);
+    let bound: Logger | undefined;
+    Object.defineProperty(req, 'log', {
+      configurable: true,
+      get: () => {
+        bound ??= base.child({ req });
+        return bound;
+      },
+    });
+    if (!UNLOGGED.has(req.url)) logWhenDone(base, req, res, Date.now());
+    next();
+  };
+}
+
+function logWhenDone(base: Logger, req: IncomingMessage, res: ServerResponse, started: number): void {
+  const done = () => {
+    res.off('finish', done);
+    res.off('close', done);
+    const level = res.statusCode >= 500 ? 'error' : 'info';
+    if (!base.isLevelEnabled(level)) return;
+    const message = !res.writableFinished
+      ? 'request aborted'
+      : level === 'error'
+        ? 'request errored'
+        : 'request completed';
+    base[level]({ req, res, responseTime: Date.now() - started }, message);
+  };
+  res.on('finish', done);
+  res.on('close', done);
 }
