@@ -80,3 +80,24 @@ export const adminProcedure = authedProcedure
     }
     return result;
   });
+
+/**
+ * `schema` as a procedure's output parser that checks each value once: a value answered again (the same
+ * object, kept by an in-memory read cache) gets the answer its first check gave. Values must not be
+ * changed after they are answered; read caches never change theirs. The OpenAPI document sees `schema`.
+ */
+export function checkedOnce<T extends z.ZodType>(schema: T): T {
+  type Answer = z.output<T>;
+  const answers = new WeakMap<object, Answer>();
+  const copy = schema.clone() as T;
+  const parse = copy.parse.bind(copy);
+  copy.parse = (value: unknown, params?: z.core.ParseContext<z.core.$ZodIssue>): Answer => {
+    const key = typeof value === 'object' && value !== null ? value : null;
+    const known = key ? answers.get(key) : undefined;
+    if (known !== undefined) return known;
+    const answer = parse(value, params);
+    if (key) answers.set(key, answer);
+    return answer;
+  };
+  return copy;
+}

@@ -16,7 +16,7 @@ import {
   UpdateAssetInput,
   VersionList,
 } from '@avatar/contracts';
-import { adminProcedure, authedProcedure, router } from '../../trpc/trpc.ts';
+import { adminProcedure, authedProcedure, checkedOnce, router } from '../../trpc/trpc.ts';
 import { idempotencyFrom, idempotent } from '../integrity/idempotency.ts';
 import * as publish from './catalog.publish.ts';
 import * as catalog from './catalog.service.ts';
@@ -28,12 +28,17 @@ const publishDeps = <T extends catalog.CatalogDeps & { config: { MAX_UPLOAD_BYTE
   maxUploadBytes: ctx.config.MAX_UPLOAD_BYTES,
 });
 
+// Reads the catalog service keeps in memory answer the same objects again: their output is checked once.
+const CachedAssetPage = checkedOnce(AssetPage);
+const CachedSearchResult = checkedOnce(SearchResult);
+const CachedAsset = checkedOnce(Asset);
+
 // Order matters for REST: fixed paths (search, key/...) come before `{id}`.
 export const catalogRouter = router({
   list: authedProcedure
     .meta({ openapi: { method: 'GET', path: '/resources/catalog', tags, summary: 'List assets' } })
     .input(ListCatalogInput)
-    .output(AssetPage)
+    .output(CachedAssetPage)
     .query(({ ctx, input }) => catalog.list(ctx, viewer(ctx), input)),
 
   search: authedProcedure
@@ -41,7 +46,7 @@ export const catalogRouter = router({
       openapi: { method: 'GET', path: '/resources/catalog/search', tags, summary: 'Full-text search' },
     })
     .input(SearchCatalogInput)
-    .output(SearchResult)
+    .output(CachedSearchResult)
     .query(({ ctx, input }) => catalog.search(ctx, viewer(ctx), input)),
 
   latestByKey: authedProcedure
@@ -70,7 +75,7 @@ export const catalogRouter = router({
   byId: authedProcedure
     .meta({ openapi: { method: 'GET', path: '/resources/catalog/{id}', tags, summary: 'One asset' } })
     .input(AssetIdInput)
-    .output(Asset)
+    .output(CachedAsset)
     .query(({ ctx, input }) => catalog.get(ctx, viewer(ctx), input.id)),
 
   versions: authedProcedure
