@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, get } from 'node:http';
 import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -11,9 +11,9 @@ import * as auth from '../apps/server/src/modules/auth/auth.service.ts';
 import { loadDecoders } from '../apps/server/src/modules/uploads/codecs.ts';
 import { storageFromConfig } from '../apps/server/src/storage/from-config.ts';
 import { countDrawCalls, readGlb } from '../packages/asset-core/src/index.ts';
-import { FIXTURES } from '../packages/asset-core/test/fixtures-dir.ts';
 import type { BenchContext, Benchmark } from './benchmark.ts';
 import { createTeardown, freePort, signIn } from './harness.ts';
+import { seedAvatarAssets } from './seed-avatar.ts';
 import { startServerProcess } from './server-process.ts';
 
 /** RobotExpressive (skinned, morph targets, 14 animations) with Box hair, the knight as a top and a Box hat. */
@@ -141,34 +141,7 @@ export async function runDeliveryBench({ quick, log }: BenchContext): Promise<st
     log('seeding the avatar');
     const password = 'bench-password-0123';
     await auth.createUser({ config, db }, { email: 'delivery@bench.test', password, role: 'player' });
-    const seeded: Record<string, string> = {};
-    for (const asset of [AVATAR.base, ...AVATAR.parts]) {
-      const id = randomUUID();
-      const key = `assets/${asset.type}/${asset.category}/1.0.0/${id}.glb`;
-      const bytes = readFileSync(new URL(`${asset.fixture}.glb`, FIXTURES));
-      await storage.put(key, bytes, { contentType: 'model/gltf-binary' });
-      await db
-        .insertInto('asset_catalog')
-        .values({
-          id,
-          asset_type: asset.type,
-          name: asset.fixture,
-          key: `bench/${asset.type}-${id.slice(0, 8)}`,
-          category: asset.category,
-          tags: [],
-          version: '1.0.0',
-          version_major: 1,
-          version_minor: 0,
-          version_patch: 0,
-          file_size: bytes.byteLength,
-          mime_type: 'model/gltf-binary',
-          sha256: randomBytes(32).toString('hex'),
-          storage_key: key,
-          status: 'active',
-        })
-        .execute();
-      seeded['slot' in asset ? asset.slot : 'base'] = id;
-    }
+    const seeded = await seedAvatarAssets(storage, db, AVATAR);
 
     log('starting the server process');
     const server = await startServerProcess(env);

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -18,6 +18,7 @@ import { QUALITY_PRESETS } from '../packages/asset-core/src/index.ts';
 import { FIXTURES } from '../packages/asset-core/test/fixtures-dir.ts';
 import type { BenchContext, Benchmark } from './benchmark.ts';
 import { createTeardown, freePort, signIn } from './harness.ts';
+import { seedAvatarAssets } from './seed-avatar.ts';
 import { startServerProcess } from './server-process.ts';
 
 const GLTF_TRANSFORM_CLI = new URL('../apps/server/node_modules/.bin/gltf-transform', import.meta.url)
@@ -115,37 +116,7 @@ export async function runExportBench(
       (asset) => new URL(`${asset.fixture}.glb`, FIXTURES).pathname,
     );
     /** Stores the avatar's four files under fresh keys and catalogs them: ids by slot. */
-    const seedAvatar = async (): Promise<Record<string, string>> => {
-      const seeded: Record<string, string> = {};
-      for (const asset of [AVATAR.base, ...AVATAR.parts]) {
-        const id = randomUUID();
-        const key = `assets/${asset.type}/${asset.category}/1.0.0/${id}.glb`;
-        const bytes = readFileSync(new URL(`${asset.fixture}.glb`, FIXTURES));
-        await storage.put(key, bytes, { contentType: 'model/gltf-binary' });
-        await db
-          .insertInto('asset_catalog')
-          .values({
-            id,
-            asset_type: asset.type,
-            name: asset.fixture,
-            key: `bench/${asset.type}-${id.slice(0, 8)}`,
-            category: asset.category,
-            tags: [],
-            version: '1.0.0',
-            version_major: 1,
-            version_minor: 0,
-            version_patch: 0,
-            file_size: bytes.byteLength,
-            mime_type: 'model/gltf-binary',
-            sha256: randomBytes(32).toString('hex'),
-            storage_key: key,
-            status: 'active',
-          })
-          .execute();
-        seeded['slot' in asset ? asset.slot : 'base'] = id;
-      }
-      return seeded;
-    };
+    const seedAvatar = () => seedAvatarAssets(storage, db, AVATAR);
     const seeded = await seedAvatar();
 
     log('starting the server process (API and workers, as `make start` runs them)');
