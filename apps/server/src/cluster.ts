@@ -23,7 +23,9 @@ export interface ProcessGroupOptions {
   exec?: string;
 }
 
+/** Waits before replacing a process, by how many died in a row; a minute without deaths starts over. */
 const RESTART_DELAYS_MS = [100, 1_000, 5_000];
+const RESTART_CALM_MS = 60_000;
 
 export function startProcessGroup(options: ProcessGroupOptions): Promise<ProcessGroup> {
   const { count, logger } = options;
@@ -31,16 +33,18 @@ export function startProcessGroup(options: ProcessGroupOptions): Promise<Process
   serveGroupMetrics();
   let stopping = false;
   let restarts = 0;
+  let lastDeath = 0;
 
   const fork = (index: number): Worker => {
     const worker = cluster.fork({
       ...options.env,
-      API_PROCESS_INDEX: String(index),
       // One process runs the background jobs, as a single API process would; the others only serve.
       RUN_WORKERS: String(options.runWorkers && index === 0),
     });
     worker.on('exit', (code, signal) => {
       if (stopping) return;
+      if (Date.now() - lastDeath > RESTART_CALM_MS) restarts = 0;
+      lastDeath = Date.now();
       const delay = RESTART_DELAYS_MS[Math.min(restarts++, RESTART_DELAYS_MS.length - 1)];
       logger.error({ index, code, signal, restartInMs: delay }, 'API process died; starting another');
       setTimeout(() => {
@@ -81,7 +85,6 @@ export function startProcessGroup(options: ProcessGroupOptions): Promise<Process
 
   return started().then(
     (first) => {
-      restarts = 0;
       const host = first.address && first.address !== '::' ? first.address : '127.0.0.1';
       return { url: `http://${host.includes(':') ? `[${host}]` : host}:${first.port}/`, stop };
     },
