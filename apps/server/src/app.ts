@@ -1,13 +1,16 @@
+import type { RequestListener } from 'node:http';
 import { createExpressMiddleware } from '@trpc/server/adapters/express';
 import express, { type Express, type RequestHandler } from 'express';
 import { createOpenApiNodeHttpHandler } from 'trpc-to-openapi';
 import { createDocsRouter } from './http/docs.route.ts';
 import { errorHandler, notFoundHandler } from './http/error-handler.ts';
 import { isServerFault, toTrpcError } from './http/errors.ts';
-import { createHttpLogger } from './http/logger.ts';
+import { createHotReads } from './http/hot-reads.ts';
 import { createMetrics } from './http/metrics.ts';
-import { refuseCrossSite, requireJsonBodies, securityHeaders } from './http/security.ts';
+import { createPrelude, type Prelude } from './http/prelude.ts';
+import { refuseCrossSite, requireJsonBodies } from './http/security.ts';
 import { createStaticWebRouter } from './http/web.route.ts';
+import { catalogHotReads } from './modules/catalog/catalog.router.ts';
 import { createDeliveryRouter } from './modules/delivery/delivery.route.ts';
 import { deliveryMetricsRegistry } from './modules/delivery/delivery-metrics.ts';
 import { exportMetricsRegistry } from './modules/exports/export-metrics.ts';
@@ -29,7 +32,23 @@ export interface AppOptions {
   webMiddleware?: RequestHandler;
   readinessChecks?: ReadinessCheck[];
   isShuttingDown?: () => boolean;
+  /** Shared with the hot reads in front of the app (`createHandler`); a new one otherwise. */
+  prelude?: Prelude;
 }
+
+/**
+ * The server's request listener: the catalog's hot reads answered before Express when they can be
+ * (`http/hot-reads.ts`), everything else by the app.
+ */
+export function createHandler(deps: Deps, options: AppOptions = {}): RequestListener {
+  const prelude = options.prelude ?? newPrelude(deps);
+  const app = createApp(deps, { ...options, prelude });
+  const hot = createHotReads(deps, prelude, () => app.get('trust proxy fn'), Object.values(catalogHotReads));
+  return (req, res) => hot(req, res, () => app(req, res));
+}
+
+const newPrelude = ({ config, logger }: Deps) =>
+  createPrelude(config, logger, createMetrics({ include: [exportMetricsRegistry, deliveryMetricsRegistry] }));
 
 /** Builds the whole HTTP app without listening, so tests can start it on an ephemeral port. */
 export function createApp(deps: Deps, options: AppOptions = {}): Express {
@@ -38,10 +57,9 @@ export function createApp(deps: Deps, options: AppOptions = {}): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', config.TRUST_PROXY);
 
-  const metrics = createMetrics({ include: [exportMetricsRegistry, deliveryMetricsRegistry] });
-  app.use(createHttpLogger(logger));
-  app.use(metrics.middleware);
-  app.use(securityHeaders(config));
+  const prelude = options.prelude ?? newPrelude(deps);
+  const { metrics } = prelude;
+  app.use(prelude.middleware);
   app.use(refuseCrossSite(config));
 
   // Downloads first: GET-only, no body, no session, so none of the layers below has anything to do for them.

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { RequestHandler } from 'express';
 import type { Logger } from 'pino';
-import { createApp } from './app.ts';
+import { createHandler } from './app.ts';
 import type { Config } from './config/config.ts';
 import type { Db } from './db/database.ts';
 import { startWorkers } from './jobs/workers.ts';
@@ -59,8 +59,10 @@ export async function startServer(config: Config): Promise<RunningServer> {
   let shuttingDown = false;
   const server = createServer();
   const web = config.WEB_DEV ? await createWebDevMiddleware(server) : null;
-  const app = createApp(deps, { webMiddleware: web?.middleware, isShuttingDown: () => shuttingDown });
-  server.on('request', app);
+  server.on(
+    'request',
+    createHandler(deps, { webMiddleware: web?.middleware, isShuttingDown: () => shuttingDown }),
+  );
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.PORT, config.HOST, () => resolve());

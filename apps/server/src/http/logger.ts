@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { RequestHandler } from 'express';
 import pino, { type Logger } from 'pino';
 
 declare module 'node:http' {
@@ -9,6 +8,8 @@ declare module 'node:http' {
     id?: string;
     /** A logger bound to this request, built on first use. */
     log?: Logger;
+    /** Express's copy of the URL as it arrived (mounted routers rewrite `url`); absent before Express. */
+    originalUrl?: string;
   }
 }
 
@@ -36,7 +37,7 @@ const UNLOGGED = new Set(['/healthz', '/metrics']);
  * 50-100 us of every request's CPU, 5-6% of a cached catalog call. Here `req.log` binds three strings, on
  * first use.
  */
-export function createHttpLogger(logger: Logger): RequestHandler {
+export function createHttpLogger(logger: Logger): (req: IncomingMessage, res: ServerResponse) => void {
   const base = logger.child(
     {},
     {
@@ -47,7 +48,7 @@ export function createHttpLogger(logger: Logger): RequestHandler {
       },
     },
   );
-  return (req, res, next) => {
+  return (req, res) => {
     const incoming = req.headers['x-request-id'];
     const id = typeof incoming === 'string' && VALID_ID.test(incoming) ? incoming : randomUUID();
     req.id = id;
@@ -61,8 +62,7 @@ export function createHttpLogger(logger: Logger): RequestHandler {
         return bound;
       },
     });
-    if (!UNLOGGED.has(req.url)) logWhenDone(base, req, res, Date.now());
-    next();
+    if (!UNLOGGED.has(req.url ?? '')) logWhenDone(base, req, res, Date.now());
   };
 }
 

@@ -1,6 +1,6 @@
 import cluster from 'node:cluster';
 import { randomUUID } from 'node:crypto';
-import type { RequestHandler } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AggregatorRegistry, Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 
 /**
@@ -32,14 +32,15 @@ export function createMetrics(options: { include?: Registry[] } = {}) {
     return path.replace(/[0-9a-f]{8}-[0-9a-f-]{27}/gi, ':id');
   };
 
-  const middleware: RequestHandler = (req, res, next) => {
+  /** Counts and times one request once it is answered (called as it arrives). */
+  const observe = (req: IncomingMessage, res: ServerResponse): void => {
     const end = duration.startTimer();
     res.on('finish', () => {
-      const route = res.statusCode === 404 ? 'unmatched' : routeOf(req.path);
-      requests.inc({ method: req.method, route, status: String(res.statusCode) });
-      end({ method: req.method, route });
+      const route = res.statusCode === 404 ? 'unmatched' : routeOf(pathOf(req.originalUrl ?? req.url ?? '/'));
+      const method = req.method ?? 'GET';
+      requests.inc({ method, route, status: String(res.statusCode) });
+      end({ method, route });
     });
-    next();
   };
 
   // Merged last: the merge copies the metrics registered so far (the ones above and the included ones).
@@ -50,7 +51,12 @@ export function createMetrics(options: { include?: Registry[] } = {}) {
     new AggregatorRegistry();
     AggregatorRegistry.setRegistries([registry]);
   }
-  return { registry, middleware, text: () => metricsText(registry) };
+  return { registry, observe, text: () => metricsText(registry) };
+}
+
+function pathOf(url: string): string {
+  const query = url.indexOf('?');
+  return query === -1 ? url : url.slice(0, query);
 }
 
 const METRICS_REQUEST = 'avatar:metrics-request';

@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Config } from '../config/config.ts';
 import { AppError } from './errors.ts';
@@ -38,18 +39,32 @@ export function contentSecurityPolicy(config: Config): string {
  * Security headers on every answer (a route may set a stricter CSP of its own, as `/files` does). No CSP
  * with Vite's dev middleware, whose hot reload injects inline scripts.
  */
-export function securityHeaders(config: Config): RequestHandler {
+export function securityHeaders(config: Config): (res: ServerResponse, secure: boolean) => void {
   const csp = config.WEB_DEV ? null : contentSecurityPolicy(config);
-  return (req, res, next) => {
+  return (res, secure) => {
     if (csp) res.setHeader('Content-Security-Policy', csp);
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('X-Frame-Options', 'DENY');
     res.setHeader('Referrer-Policy', 'same-origin');
     res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
     res.setHeader('Permissions-Policy', 'camera=(), microphone=(), geolocation=(), payment=()');
-    if (req.secure) res.setHeader('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
-    next();
+    if (secure) res.setHeader('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
   };
+}
+
+/**
+ * Whether the request came over HTTPS, as Express's `req.secure` decides it (its `req.protocol`): the
+ * socket's own TLS, or the first `X-Forwarded-Proto` when the peer is a trusted proxy. Written out so that
+ * a request answered before Express (`hot-reads.ts`) is judged the same way.
+ */
+export function isSecure(req: IncomingMessage, trust: (address: string, hop: number) => boolean): boolean {
+  const socket = req.socket as IncomingMessage['socket'] & { encrypted?: boolean };
+  const own = socket.encrypted ? 'https' : 'http';
+  if (!trust(socket.remoteAddress ?? '', 0)) return own === 'https';
+  const header = req.headers['x-forwarded-proto'];
+  const forwarded = (Array.isArray(header) ? header[0] : header) || own;
+  const comma = forwarded.indexOf(',');
+  return (comma === -1 ? forwarded : forwarded.slice(0, comma)).trim() === 'https';
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);

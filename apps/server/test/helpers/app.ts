@@ -3,7 +3,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createApp } from '../../src/app.ts';
+import { createHandler } from '../../src/app.ts';
 import { type Config, parseConfig } from '../../src/config/config.ts';
 import { ChangeFeed } from '../../src/db/change-feed.ts';
 import { createDatabase } from '../../src/db/database.ts';
@@ -83,8 +83,7 @@ export async function startTestApp(
   const render = options.render ? renderHostFromConfig(config, storage, logger) : undefined;
   const deps = { config, db, logger, storage, jobs, changes, ...(render ? { render } : {}) };
   if (options.workers) await startWorkers(deps);
-  const app = createApp(deps);
-  server.on('request', app);
+  server.on('request', createHandler(deps));
   let counter = 0;
   return {
     baseUrl,

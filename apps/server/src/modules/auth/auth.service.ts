@@ -1,6 +1,7 @@
+import type { IncomingMessage } from 'node:http';
 import { CSRF_COOKIE, type LoginResult, type Role, SESSION_COOKIE, type User } from '@avatar/contracts';
 import { parse as parseCookie } from 'cookie';
-import type { CookieOptions, Request, Response } from 'express';
+import type { CookieOptions, Response } from 'express';
 import { z } from 'zod';
 import type { Config } from '../../config/config.ts';
 import type { ChangeFeed } from '../../db/change-feed.ts';
@@ -36,8 +37,8 @@ export function toUser(row: Pick<UserRow, 'id' | 'email' | 'role' | 'created_at'
   };
 }
 
-function readToken(req: Request): { token: string; via: AuthenticatedUser['via'] } | null {
-  const header = req.get('authorization');
+function readToken(req: IncomingMessage): { token: string; via: AuthenticatedUser['via'] } | null {
+  const header = req.headers.authorization;
   if (header?.startsWith('Bearer ')) return { token: header.slice(7).trim(), via: 'bearer' };
   const cookie = req.headers.cookie ? parseCookie(req.headers.cookie)[SESSION_COOKIE] : undefined;
   return cookie ? { token: cookie, via: 'cookie' } : null;
@@ -60,7 +61,7 @@ const SESSIONS: ReadCacheSpec = {
 /** The caller, or null. A token that names no live session counts as no session at all. */
 export async function resolveSession(
   { db, changes }: AuthDeps,
-  req: Request,
+  req: IncomingMessage,
 ): Promise<AuthenticatedUser | null> {
   const found = readToken(req);
   if (!found || found.token.length > 200) return null;

@@ -16,6 +16,7 @@ import {
   UpdateAssetInput,
   VersionList,
 } from '@avatar/contracts';
+import { hotRead } from '../../http/hot-reads.ts';
 import { adminProcedure, authedProcedure, checkedOnce, router } from '../../trpc/trpc.ts';
 import { idempotencyFrom, idempotent } from '../integrity/idempotency.ts';
 import * as publish from './catalog.publish.ts';
@@ -28,26 +29,46 @@ const publishDeps = <T extends catalog.CatalogDeps & { config: { MAX_UPLOAD_BYTE
   maxUploadBytes: ctx.config.MAX_UPLOAD_BYTES,
 });
 
-// Reads the catalog service keeps in memory answer the same objects again: their output is checked once.
-const CachedAssetPage = checkedOnce(AssetPage);
-const CachedSearchResult = checkedOnce(SearchResult);
-const CachedAsset = checkedOnce(Asset);
+/**
+ * The reads players repeat most, also answered before Express (`http/hot-reads.ts`); their procedures
+ * below are built from the same fields. The catalog service keeps their answers in memory and answers
+ * the same objects again, so each output is checked once (`checkedOnce`).
+ */
+export const catalogHotReads = {
+  list: hotRead({
+    path: '/resources/catalog',
+    input: ListCatalogInput,
+    output: checkedOnce(AssetPage),
+    read: (deps, user, input) => catalog.list(deps, user, input),
+  }),
+  search: hotRead({
+    path: '/resources/catalog/search',
+    input: SearchCatalogInput,
+    output: checkedOnce(SearchResult),
+    read: (deps, user, input) => catalog.search(deps, user, input),
+  }),
+  byId: hotRead({
+    path: '/resources/catalog/{id}',
+    input: AssetIdInput,
+    output: checkedOnce(Asset),
+    read: (deps, user, input) => catalog.get(deps, user, input.id),
+  }),
+};
+const hot = catalogHotReads;
 
 // Order matters for REST: fixed paths (search, key/...) come before `{id}`.
 export const catalogRouter = router({
   list: authedProcedure
-    .meta({ openapi: { method: 'GET', path: '/resources/catalog', tags, summary: 'List assets' } })
-    .input(ListCatalogInput)
-    .output(CachedAssetPage)
-    .query(({ ctx, input }) => catalog.list(ctx, viewer(ctx), input)),
+    .meta({ openapi: { method: 'GET', path: hot.list.path, tags, summary: 'List assets' } })
+    .input(hot.list.input)
+    .output(hot.list.output)
+    .query(({ ctx, input }) => hot.list.read(ctx, viewer(ctx), input)),
 
   search: authedProcedure
-    .meta({
-      openapi: { method: 'GET', path: '/resources/catalog/search', tags, summary: 'Full-text search' },
-    })
-    .input(SearchCatalogInput)
-    .output(CachedSearchResult)
-    .query(({ ctx, input }) => catalog.search(ctx, viewer(ctx), input)),
+    .meta({ openapi: { method: 'GET', path: hot.search.path, tags, summary: 'Full-text search' } })
+    .input(hot.search.input)
+    .output(hot.search.output)
+    .query(({ ctx, input }) => hot.search.read(ctx, viewer(ctx), input)),
 
   latestByKey: authedProcedure
     .meta({
@@ -73,10 +94,10 @@ export const catalogRouter = router({
     ),
 
   byId: authedProcedure
-    .meta({ openapi: { method: 'GET', path: '/resources/catalog/{id}', tags, summary: 'One asset' } })
-    .input(AssetIdInput)
-    .output(CachedAsset)
-    .query(({ ctx, input }) => catalog.get(ctx, viewer(ctx), input.id)),
+    .meta({ openapi: { method: 'GET', path: hot.byId.path, tags, summary: 'One asset' } })
+    .input(hot.byId.input)
+    .output(hot.byId.output)
+    .query(({ ctx, input }) => hot.byId.read(ctx, viewer(ctx), input)),
 
   versions: authedProcedure
     .meta({

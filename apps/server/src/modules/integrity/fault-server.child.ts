@@ -7,7 +7,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
-import { createApp } from '../../app.ts';
+import { createHandler } from '../../app.ts';
 import { parseConfig } from '../../config/config.ts';
 import { createRuntime } from '../../runtime.ts';
 
@@ -49,5 +49,5 @@ if (fault === 'version-copied') {
   };
 }
 
-const server = createServer(createApp(deps));
+const server = createServer(createHandler(deps));
 server.listen(0, '127.0.0.1', () => say(`LISTENING ${(server.address() as AddressInfo).port}`));

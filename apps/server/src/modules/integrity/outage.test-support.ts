@@ -6,7 +6,7 @@ import path from 'node:path';
 import pino from 'pino';
 import S3rver from 's3rver';
 import { freePort } from '../../../test/global-setup.ts';
-import { createApp } from '../../app.ts';
+import { createHandler } from '../../app.ts';
 import { type Config, parseConfig } from '../../config/config.ts';
 import { createDatabase, type Db } from '../../db/database.ts';
 import { startEmbeddedPostgres } from '../../db/embedded-postgres.ts';
@@ -113,7 +113,7 @@ export async function startAppOn(
   const jobs = await JobQueue.start({ connectionString: databaseUrl, logger, pollingIntervalSeconds: 0.5 });
   const deps = { config, db, logger, storage, jobs };
   if (options.workers) await startWorkers(deps);
-  server.on('request', createApp(deps));
+  server.on('request', createHandler(deps));
   return {
     baseUrl,
     config,
