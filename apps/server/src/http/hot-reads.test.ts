@@ -136,6 +136,8 @@ describe('catalog reads answered before Express', () => {
       `/resources/catalog/search?q=${encodeURIComponent('żółw 🐢')}`,
       '/resources/catalog/search?q=wool+casual&type=accessory',
       `/resources/catalog/${helmetId}`,
+      '/resources/assets/accessory',
+      '/resources/assets/hair?category=short&limit=1',
     ];
     hot.handedOn.length = 0;
     for (const path of plainCases) {
@@ -164,6 +166,7 @@ describe('catalog reads answered before Express', () => {
       [`/resources/catalog/${helmetId}/versions`, bearer(player.token), 200],
       ['/resources/catalog/', bearer(player.token), 200],
       ['/Resources/Catalog', bearer(player.token), 200],
+      ['/resources/assets/spaceship', bearer(player.token), 400],
     ];
     hot.handedOn.length = 0;
     for (const [path, headers, expected] of cases) {

@@ -47,6 +47,14 @@ export const catalogHotReads = {
     output: checkedOnce(SearchResult),
     read: (deps, user, input) => catalog.search(deps, user, input),
   }),
+  // What the editor offers for one slot: active assets only, whoever asks, by name.
+  byType: hotRead({
+    path: '/resources/assets/{type}',
+    input: AssetsByTypeInput,
+    output: checkedOnce(AssetPage),
+    read: (deps, user, input) =>
+      catalog.list(deps, { ...user, role: 'player' }, { ...input, sort: 'name', tagMode: 'any' }),
+  }),
   byId: hotRead({
     path: '/resources/catalog/{id}',
     input: AssetIdInput,
@@ -84,14 +92,10 @@ export const catalogRouter = router({
     .query(({ ctx, input }) => catalog.latestByKey(ctx, input.key)),
 
   byType: authedProcedure
-    .meta({
-      openapi: { method: 'GET', path: '/resources/assets/{type}', tags, summary: 'Active assets of a type' },
-    })
-    .input(AssetsByTypeInput)
-    .output(AssetPage)
-    .query(({ ctx, input }) =>
-      catalog.list(ctx, { ...viewer(ctx), role: 'player' }, { ...input, sort: 'name', tagMode: 'any' }),
-    ),
+    .meta({ openapi: { method: 'GET', path: hot.byType.path, tags, summary: 'Active assets of a type' } })
+    .input(hot.byType.input)
+    .output(hot.byType.output)
+    .query(({ ctx, input }) => hot.byType.read(ctx, viewer(ctx), input)),
 
   byId: authedProcedure
     .meta({ openapi: { method: 'GET', path: hot.byId.path, tags, summary: 'One asset' } })
