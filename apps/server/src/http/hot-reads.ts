@@ -10,17 +10,19 @@ import type { Prelude } from './prelude.ts';
  * A signed-in GET read that is also answered before Express (see `createHotReads`). The procedure that
  * serves the same path through tRPC and REST is built from the same four fields, so both answer alike.
  */
-export interface HotRead<I, O> {
+export interface HotRead<In extends z.ZodType, Out extends z.ZodType> {
   /** The REST path, as in the procedure's OpenAPI meta (`{name}` for a path parameter). */
   path: `/${string}`;
-  input: z.ZodType<I, unknown>;
+  input: In;
   /** The procedure's output parser (`checkedOnce`): an answer kept in memory is checked once. */
-  output: z.ZodType<O, unknown>;
-  read: (deps: Deps, viewer: Pick<User, 'id' | 'role'>, input: I) => Promise<O>;
+  output: Out;
+  read: (deps: Deps, viewer: Pick<User, 'id' | 'role'>, input: z.output<In>) => Promise<z.input<Out>>;
 }
 
 /** Types a hot read's fields against each other (the table that holds several cannot). */
-export const hotRead = <I, O>(read: HotRead<I, O>): HotRead<I, O> => read;
+export const hotRead = <In extends z.ZodType, Out extends z.ZodType>(
+  read: HotRead<In, Out>,
+): HotRead<In, Out> => read;
 
 type Trust = (address: string, hop: number) => boolean;
 type Fallback = () => void;
