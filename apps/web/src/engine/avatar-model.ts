@@ -82,6 +82,10 @@ export class AvatarModel {
     attachments: Attachment[],
   ) {
     this.attachments = attachments;
+    // A scene's fog (the editor's melts the floor's far edge into the background) is not for the avatar:
+    // a few metres from the camera it only took a tenth of its contrast, and the fog code in each of its
+    // shaders made the first frame wait longer (without a GPU, every shader is compiled when first drawn).
+    for (const mesh of this.meshes) mesh.applyFog = false;
   }
 
   /** The built-in fallback shape, drawn when an avatar has no model. */

@@ -50,6 +50,7 @@ export function createScene(canvas: HTMLCanvasElement, options: CreateSceneOptio
   const { engine, scene, camera } = builder;
   builder.setBackground(palette.background);
   // Fog in the backdrop color melts the ground's far edge into the background: no hard horizon line.
+  // Only the ground takes it: an avatar's meshes are drawn without (AvatarModel).
   const background = Color3.FromHexString(palette.background);
   scene.fogMode = Scene.FOGMODE_EXP2;
   scene.fogDensity = 0.09;
@@ -68,8 +69,15 @@ export function createScene(canvas: HTMLCanvasElement, options: CreateSceneOptio
 
   const ground = CreateGround('ground', { width: 40, height: 40 }, scene);
   const groundMaterial = new StandardMaterial('ground', scene);
-  groundMaterial.diffuseColor = Color3.FromHexString(palette.ground);
   groundMaterial.specularColor = Color3.Black();
+  // Flat and matte, so every point of the floor takes the same light: drawn unlit in the color the
+  // studio lights give it (kept up to date as the key and rim lights turn with the camera), its shader
+  // has no light code, and the floor, most of the canvas, is the cheapest thing to shade.
+  groundMaterial.disableLighting = true;
+  const groundColor = Color3.FromHexString(palette.ground);
+  scene.onBeforeRenderObservable.add(() => {
+    builder.lighting.floorColor(groundColor, groundMaterial.emissiveColor);
+  });
   // Not tone mapped: the fogged far edge must come out exactly in the (untouched) background color.
   groundMaterial.imageProcessingConfiguration = new ImageProcessingConfiguration();
   ground.material = groundMaterial;

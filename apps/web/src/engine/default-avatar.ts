@@ -7,6 +7,7 @@ import { CreateSphere } from '@babylonjs/core/Meshes/Builders/sphereBuilder';
 import { TransformNode } from '@babylonjs/core/Meshes/transformNode';
 import type { Scene } from '@babylonjs/core/scene';
 import { palette } from './palette.ts';
+import { addSkyFill } from './studio-lighting.ts';
 
 function matte(scene: Scene, name: string, hex: string): StandardMaterial {
   const material = new StandardMaterial(name, scene);
@@ -52,5 +53,7 @@ export function createDefaultAvatar(scene: Scene): TransformNode {
     disc.material = shade;
     disc.parent = root;
   });
+  // Standard materials: the environment that fills PBR models in does not reach them.
+  addSkyFill(root.getChildMeshes(false));
   return root;
 }
