@@ -1,5 +1,6 @@
-import { type GLTF, MathUtils, type mat4, type vec3, type vec4 } from '@gltf-transform/core';
+import { MathUtils, type mat4, type vec3, type vec4 } from '@gltf-transform/core';
 import { ALL_EXTENSIONS } from '@gltf-transform/extensions';
+import { AccessorReader, unreadable } from './accessor-reader.ts';
 import type {
   AnimationSummary,
   AssetMetadata,
@@ -9,10 +10,9 @@ import type {
   Vec3,
 } from './asset-metadata.ts';
 import { countPrimitives } from './count-geometry.ts';
-import { AssetCoreError } from './errors.ts';
 import { findSocketsAmong } from './find-sockets.ts';
 import { type GlbContainer, isRecord } from './glb-container.ts';
-import { readImageSize, registerImageFormats } from './measure-glb.ts';
+import { readImageSize } from './measure-glb.ts';
 import { PrimitiveMode } from './primitive-mode.ts';
 
 type Json = Record<string, unknown>;
@@ -48,6 +48,11 @@ export function describeGlb(container: GlbContainer, raw: Raw, maxListLength: nu
   }
 }
 
+/**
+ * Plain index loops rather than chains of `map`, `filter` and `slice`: on a small upload this runs right
+ * after the Khronos validator has pushed it out of the CPU's caches, where every builtin touched costs
+ * more than the work it does.
+ */
 function describe(json: Json, raw: Raw, reader: AccessorReader, max: number): AssetMetadata {
   const nodes = list(json.nodes);
   const meshes = list(json.meshes);
@@ -56,16 +61,32 @@ function describe(json: Json, raw: Raw, reader: AccessorReader, max: number): As
   const skins = list(json.skins);
   const animations = list(json.animations);
 
-  const morphTargets = meshes.map(describeMorphTargets).filter((m): m is MorphTargetSummary => m !== null);
-  const jointLists = skins.map((skin) => unique(indices(record(skin).joints)));
-  const jointSet = new Set(jointLists.flat());
+  let primitives = 0;
+  const morphTargets: MorphTargetSummary[] = [];
+  for (let i = 0; i < meshes.length; i++) {
+    primitives += list(record(meshes[i]).primitives).length;
+    const summary = describeMorphTargets(meshes[i]);
+    if (summary) morphTargets.push(summary);
+  }
+  const jointLists: number[][] = [];
+  const joints: boolean[] = [];
+  for (let i = 0; i < skins.length; i++) {
+    const unique = [...new Set(indices(record(skins[i]).joints))];
+    jointLists.push(unique);
+    for (let j = 0; j < unique.length; j++) joints[unique[j]!] = true;
+  }
+  // Spelled out rather than spread: a literal of known shape is one allocation, a spread a series of
+  // property additions.
   return {
-    ...raw,
+    byteLength: raw.byteLength,
+    generator: raw.generator,
+    extensionsUsed: raw.extensionsUsed,
+    extensionsRequired: raw.extensionsRequired,
     counts: {
       scenes: list(json.scenes).length,
       nodes: nodes.length,
       meshes: meshes.length,
-      primitives: meshes.reduce<number>((sum, mesh) => sum + list(record(mesh).primitives).length, 0),
+      primitives,
       materials: materials.length,
       textures: images.length,
       skins: skins.length,
@@ -74,152 +95,250 @@ function describe(json: Json, raw: Raw, reader: AccessorReader, max: number): As
     },
     geometry: countGeometry(meshes, reader),
     bounds: describeBounds(json, reader),
-    materials: materials.slice(0, max).map((value) => {
-      const material = record(value);
-      return {
-        name: name(material),
-        alphaMode: (material.alphaMode ?? 'OPAQUE') as AssetMetadata['materials'][number]['alphaMode'],
-        doubleSided: (material.doubleSided ?? false) as boolean,
-      };
-    }),
-    textures: images.slice(0, max).map((value) => {
-      const image = record(value);
-      const data = reader.bufferView(image.bufferView);
-      const mimeType = typeof image.mimeType === 'string' ? image.mimeType : '';
-      const size = data && data.byteLength > 0 ? readImageSize(data, mimeType) : null;
-      return {
-        name: name(image),
-        mimeType,
-        width: size?.[0] ?? null,
-        height: size?.[1] ?? null,
-        byteLength: data?.byteLength ?? 0,
-      };
-    }),
-    skins: skins.slice(0, max).map((skin, index) => {
-      const joints = jointLists[index] ?? [];
-      return {
-        name: name(record(skin)),
-        jointCount: joints.length,
-        jointNames: joints.slice(0, max).map((joint) => name(record(nodes[joint]))),
-      };
-    }),
-    animations: animations.slice(0, max).map((animation) => describeAnimation(record(animation), reader)),
-    morphTargets: morphTargets.slice(0, max),
-    nodeNames: nodes
-      .map((node) => name(record(node)))
-      .filter((n) => n !== '')
-      .slice(0, max),
-    sockets: findSocketsAmong(
-      nodes.map((value, index) => {
-        const node = record(value);
-        return {
-          name: name(node),
-          isJoint: jointSet.has(index),
-          holdsContent: node.mesh !== undefined || node.camera !== undefined,
-        };
-      }),
-      max,
-    ),
+    materials: describeMaterials(materials, max),
+    textures: describeTextures(images, reader, max),
+    skins: describeSkins(skins, jointLists, nodes, max),
+    animations: describeAnimations(animations, reader, max),
+    morphTargets: morphTargets.length <= max ? morphTargets : morphTargets.slice(0, max),
+    nodeNames: nodeNames(nodes, max),
+    sockets: describeSockets(nodes, joints, max),
   };
 }
 
-function fastPathApplies(json: Json, raw: Raw): boolean {
-  if (raw.extensionsUsed.some((name) => COMPRESSION.includes(name))) return false;
-  if (raw.extensionsRequired.some((name) => !KNOWN_EXTENSIONS.has(name))) return false;
-  if (list(json.buffers).some((buffer) => record(buffer).uri !== undefined)) return false;
-  if (list(json.images).some((image) => record(image).bufferView === undefined)) return false;
-  return list(json.accessors).every((accessor) => {
-    const def = record(accessor);
-    return def.bufferView !== undefined && def.sparse === undefined;
-  });
+function describeMaterials(materials: unknown[], max: number): AssetMetadata['materials'] {
+  const out: AssetMetadata['materials'] = [];
+  for (let i = 0, end = capped(materials.length, max); i < end; i++) {
+    const material = record(materials[i]);
+    out.push({
+      name: name(material),
+      alphaMode: (material.alphaMode ?? 'OPAQUE') as AssetMetadata['materials'][number]['alphaMode'],
+      doubleSided: (material.doubleSided ?? false) as boolean,
+    });
+  }
+  return out;
 }
 
-/** Every index the reader follows points at something, and every accessor lies inside the file. */
+function describeTextures(images: unknown[], reader: AccessorReader, max: number): AssetMetadata['textures'] {
+  const out: AssetMetadata['textures'] = [];
+  for (let i = 0, end = capped(images.length, max); i < end; i++) {
+    const image = record(images[i]);
+    const data = reader.bufferView(image.bufferView);
+    const mimeType = typeof image.mimeType === 'string' ? image.mimeType : '';
+    const size = data && data.byteLength > 0 ? readImageSize(data, mimeType) : null;
+    out.push({
+      name: name(image),
+      mimeType,
+      width: size?.[0] ?? null,
+      height: size?.[1] ?? null,
+      byteLength: data?.byteLength ?? 0,
+    });
+  }
+  return out;
+}
+
+function describeSkins(
+  skins: unknown[],
+  jointLists: number[][],
+  nodes: unknown[],
+  max: number,
+): AssetMetadata['skins'] {
+  const out: AssetMetadata['skins'] = [];
+  for (let i = 0, end = capped(skins.length, max); i < end; i++) {
+    const joints = jointLists[i] ?? [];
+    const jointNames: string[] = [];
+    for (let j = 0, end = capped(joints.length, max); j < end; j++) {
+      jointNames.push(name(record(nodes[joints[j]!])));
+    }
+    out.push({ name: name(record(skins[i])), jointCount: joints.length, jointNames });
+  }
+  return out;
+}
+
+function describeAnimations(animations: unknown[], reader: AccessorReader, max: number): AnimationSummary[] {
+  const out: AnimationSummary[] = [];
+  for (let i = 0, end = capped(animations.length, max); i < end; i++) {
+    out.push(describeAnimation(record(animations[i]), reader));
+  }
+  return out;
+}
+
+/** Named nodes in document order, up to `max` (unnamed ones are skipped, not counted). */
+function nodeNames(nodes: unknown[], max: number): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < nodes.length; i++) {
+    const n = name(record(nodes[i]));
+    if (n !== '') out.push(n);
+  }
+  return out.length <= max ? out : out.slice(0, max);
+}
+
+/** How many of `length` items `slice(0, max)` keeps: the lists are capped as the reader path caps them. */
+function capped(length: number, max: number): number {
+  const end = Math.trunc(max) || 0;
+  return end < 0 ? Math.max(length + end, 0) : Math.min(end, length);
+}
+
+/** `findSocketsAmong` over the named nodes (it passes over unnamed ones), not called when there are none. */
+function describeSockets(nodes: unknown[], joints: boolean[], max: number): AssetMetadata['sockets'] {
+  const named: Array<{ name: string; isJoint: boolean; holdsContent: boolean }> = [];
+  for (let i = 0; i < nodes.length; i++) {
+    const node = record(nodes[i]);
+    const n = name(node);
+    if (n === '') continue;
+    named.push({
+      name: n,
+      isJoint: joints[i] === true,
+      holdsContent: node.mesh !== undefined || node.camera !== undefined,
+    });
+  }
+  return named.length > 0 ? findSocketsAmong(named, max) : [];
+}
+
+function fastPathApplies(json: Json, raw: Raw): boolean {
+  for (const extension of raw.extensionsUsed) if (COMPRESSION.includes(extension)) return false;
+  for (const extension of raw.extensionsRequired) if (!KNOWN_EXTENSIONS.has(extension)) return false;
+  for (const buffer of list(json.buffers)) if (record(buffer).uri !== undefined) return false;
+  for (const image of list(json.images)) if (record(image).bufferView === undefined) return false;
+  for (const accessor of list(json.accessors)) {
+    const def = record(accessor);
+    if (def.bufferView === undefined || def.sparse !== undefined) return false;
+  }
+  return true;
+}
+
+/**
+ * Every index the reader follows points at something, and every accessor lies inside the file. Plain
+ * loops over module-level helpers: this runs on every upload, and closures made per call cost more than
+ * the checks on a small file.
+ */
 function referencesResolve(json: Json, reader: AccessorReader): boolean {
-  const size = (key: string) => list(json[key]).length;
-  const within = (value: unknown, key: string) =>
-    value === undefined ||
-    (typeof value === 'number' && Number.isInteger(value) && value >= 0 && value < size(key));
-  const all = (values: unknown, key: string) => list(values).every((value) => within(value, key));
-  for (let i = 0; i < size('accessors'); i++) {
-    try {
-      reader.accessor(i);
-    } catch {
+  const accessorCount = list(json.accessors).length;
+  for (let i = 0; i < accessorCount; i++) {
+    if (!reader.resolves(i)) return false;
+  }
+  const sizes: Record<ReferencedList, number> = {
+    accessors: accessorCount,
+    bufferViews: list(json.bufferViews).length,
+    buffers: list(json.buffers).length,
+    cameras: list(json.cameras).length,
+    images: list(json.images).length,
+    materials: list(json.materials).length,
+    meshes: list(json.meshes).length,
+    nodes: list(json.nodes).length,
+    scenes: list(json.scenes).length,
+    skins: list(json.skins).length,
+  };
+  if (!within(json.scene, sizes.scenes)) return false;
+  for (const scene of list(json.scenes)) {
+    if (!allWithin(record(scene).nodes, sizes.nodes)) return false;
+  }
+  for (const value of list(json.nodes)) {
+    const node = record(value);
+    if (
+      !allWithin(node.children, sizes.nodes) ||
+      !within(node.mesh, sizes.meshes) ||
+      !within(node.camera, sizes.cameras) ||
+      !within(node.skin, sizes.skins)
+    ) {
       return false;
     }
   }
-  const ok = [
-    within(json.scene, 'scenes'),
-    list(json.scenes).every((scene) => all(record(scene).nodes, 'nodes')),
-    list(json.nodes).every((value) => {
-      const node = record(value);
-      return (
-        all(node.children, 'nodes') &&
-        within(node.mesh, 'meshes') &&
-        within(node.camera, 'cameras') &&
-        within(node.skin, 'skins')
-      );
-    }),
-    list(json.meshes).every((mesh) =>
-      list(record(mesh).primitives).every((value) => {
-        const primitive = record(value);
-        return (
-          isRecord(primitive.attributes) &&
-          all(Object.values(primitive.attributes), 'accessors') &&
-          within(primitive.indices, 'accessors') &&
-          within(primitive.material, 'materials') &&
-          list(primitive.targets).every((target) => all(Object.values(record(target)), 'accessors'))
-        );
-      }),
-    ),
-    list(json.skins).every((skin) => {
-      const def = record(skin);
-      return (
-        all(def.joints, 'nodes') &&
-        within(def.skeleton, 'nodes') &&
-        within(def.inverseBindMatrices, 'accessors')
-      );
-    }),
-    list(json.animations).every((value) => {
-      const animation = record(value);
-      const samplers = list(animation.samplers);
-      return (
-        samplers.every(
-          (sampler) =>
-            within(record(sampler).input, 'accessors') && within(record(sampler).output, 'accessors'),
-        ) &&
-        list(animation.channels).every((channel) => {
-          const def = record(channel);
-          const sampler = def.sampler;
-          return (
-            typeof sampler === 'number' &&
-            sampler >= 0 &&
-            sampler < samplers.length &&
-            within(record(def.target).node, 'nodes')
-          );
-        })
-      );
-    }),
-    list(json.textures).every((texture) => within(record(texture).source, 'images')),
-    list(json.images).every((image) => within(record(image).bufferView, 'bufferViews')),
-    list(json.bufferViews).every(
-      (view) => typeof record(view).buffer === 'number' && within(record(view).buffer, 'buffers'),
-    ),
-  ];
-  return ok.every(Boolean);
+  for (const mesh of list(json.meshes)) {
+    for (const value of list(record(mesh).primitives)) {
+      if (!primitiveResolves(record(value), sizes)) return false;
+    }
+  }
+  for (const skin of list(json.skins)) {
+    const def = record(skin);
+    if (
+      !allWithin(def.joints, sizes.nodes) ||
+      !within(def.skeleton, sizes.nodes) ||
+      !within(def.inverseBindMatrices, sizes.accessors)
+    ) {
+      return false;
+    }
+  }
+  for (const animation of list(json.animations)) {
+    if (!animationResolves(record(animation), sizes)) return false;
+  }
+  for (const texture of list(json.textures)) {
+    if (!within(record(texture).source, sizes.images)) return false;
+  }
+  for (const image of list(json.images)) {
+    if (!within(record(image).bufferView, sizes.bufferViews)) return false;
+  }
+  for (const view of list(json.bufferViews)) {
+    const buffer = record(view).buffer;
+    if (typeof buffer !== 'number' || !within(buffer, sizes.buffers)) return false;
+  }
+  return true;
+}
+
+type ReferencedList =
+  | 'accessors'
+  | 'bufferViews'
+  | 'buffers'
+  | 'cameras'
+  | 'images'
+  | 'materials'
+  | 'meshes'
+  | 'nodes'
+  | 'scenes'
+  | 'skins';
+
+function primitiveResolves(primitive: Json, sizes: Record<ReferencedList, number>): boolean {
+  if (!isRecord(primitive.attributes)) return false;
+  if (!allWithin(Object.values(primitive.attributes), sizes.accessors)) return false;
+  if (!within(primitive.indices, sizes.accessors)) return false;
+  if (!within(primitive.material, sizes.materials)) return false;
+  for (const target of list(primitive.targets)) {
+    if (!allWithin(Object.values(record(target)), sizes.accessors)) return false;
+  }
+  return true;
+}
+
+function animationResolves(animation: Json, sizes: Record<ReferencedList, number>): boolean {
+  const samplers = list(animation.samplers);
+  for (const value of samplers) {
+    const sampler = record(value);
+    if (!within(sampler.input, sizes.accessors) || !within(sampler.output, sizes.accessors)) return false;
+  }
+  for (const value of list(animation.channels)) {
+    const channel = record(value);
+    const sampler = channel.sampler;
+    if (typeof sampler !== 'number' || sampler < 0 || sampler >= samplers.length) return false;
+    if (!within(record(channel.target).node, sizes.nodes)) return false;
+  }
+  return true;
+}
+
+/** Absent, or an index into a list of `size` items. */
+function within(value: unknown, size: number): boolean {
+  return (
+    value === undefined ||
+    (typeof value === 'number' && Number.isInteger(value) && value >= 0 && value < size)
+  );
+}
+
+function allWithin(values: unknown, size: number): boolean {
+  for (const value of list(values)) {
+    if (!within(value, size)) return false;
+  }
+  return true;
 }
 
 function countGeometry(meshes: unknown[], reader: AccessorReader): GeometryCounts {
-  return countPrimitives(
-    meshes.flatMap((mesh) =>
-      list(record(mesh).primitives).map((value) => {
-        const primitive = record(value);
-        const positions = reader.count(record(primitive.attributes).POSITION);
-        const elements = primitive.indices === undefined ? positions : reader.count(primitive.indices);
-        return { mode: Number(primitive.mode ?? PrimitiveMode.TRIANGLES), positions, elements };
-      }),
-    ),
-  );
+  const shapes: Array<{ mode: number; positions: number; elements: number }> = [];
+  for (let i = 0; i < meshes.length; i++) {
+    const primitives = list(record(meshes[i]).primitives);
+    for (let j = 0; j < primitives.length; j++) {
+      const primitive = record(primitives[j]);
+      const positions = reader.count(record(primitive.attributes).POSITION);
+      const elements = primitive.indices === undefined ? positions : reader.count(primitive.indices);
+      shapes.push({ mode: Number(primitive.mode ?? PrimitiveMode.TRIANGLES), positions, elements });
+    }
+  }
+  return countPrimitives(shapes);
 }
 
 /** glTF-Transform's `getBounds(scene)`, operation for operation, so that the numbers come out the same. */
@@ -227,43 +346,64 @@ function describeBounds(json: Json, reader: AccessorReader): Bounds | null {
   const scenes = list(json.scenes);
   if (scenes.length === 0) return null;
   const scene = record((typeof json.scene === 'number' && scenes[json.scene]) || scenes[0]);
-  const nodes = list(json.nodes);
-  const meshes = list(json.meshes);
-  const min = [Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY];
-  const max = [Number.NEGATIVE_INFINITY, Number.NEGATIVE_INFINITY, Number.NEGATIVE_INFINITY];
-  const visited = new Set<number>();
-  const visit = (index: number, parent: number[] | null) => {
-    // A node reached twice is a cycle or a second parent: invalid, and the validator says so.
-    if (visited.has(index) || nodes[index] === undefined) throw unreadable();
-    visited.add(index);
-    const node = record(nodes[index]);
-    const local = localMatrix(node);
-    const world = parent ? multiply(parent, local) : local;
-    if (node.mesh !== undefined) {
-      const mesh = meshBounds(record(meshes[node.mesh as number]), world, reader);
-      if (mesh.min.every(Number.isFinite) && mesh.max.every(Number.isFinite)) {
-        for (const point of [mesh.min, mesh.max]) {
-          for (let i = 0; i < 3; i++) {
-            min[i] = Math.min(point[i]!, min[i]!);
-            max[i] = Math.max(point[i]!, max[i]!);
-          }
-        }
-      }
-    }
-    for (const child of indices(node.children)) visit(child, world);
+  const walk: SceneWalk = {
+    nodes: list(json.nodes),
+    meshes: list(json.meshes),
+    reader,
+    visited: [],
+    min: [Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY],
+    max: [Number.NEGATIVE_INFINITY, Number.NEGATIVE_INFINITY, Number.NEGATIVE_INFINITY],
   };
-  for (const root of indices(scene.nodes)) visit(root, null);
-  if (![...min, ...max].every(Number.isFinite)) return null;
-  const per = (f: (i: number) => number): Vec3 => [f(0), f(1), f(2)];
+  for (const root of indices(scene.nodes)) visitNode(walk, root, null);
+  const [x0, y0, z0] = walk.min as Vec3;
+  const [x1, y1, z1] = walk.max as Vec3;
+  if (![x0, y0, z0, x1, y1, z1].every(Number.isFinite)) return null;
   return {
-    min: per((i) => min[i]!),
-    max: per((i) => max[i]!),
-    size: per((i) => max[i]! - min[i]!),
-    center: per((i) => (min[i]! + max[i]!) / 2),
+    min: [x0, y0, z0],
+    max: [x1, y1, z1],
+    size: [x1 - x0, y1 - y0, z1 - z0],
+    center: [(x0 + x1) / 2, (y0 + y1) / 2, (z0 + z1) / 2],
   };
 }
 
-function meshBounds(mesh: Json, m: number[], reader: AccessorReader): { min: number[]; max: number[] } {
+/** What `visitNode` carries down the node tree (a plain record: a closure per upload would cost more). */
+interface SceneWalk {
+  nodes: unknown[];
+  meshes: unknown[];
+  reader: AccessorReader;
+  /** Node indices reached so far. */
+  visited: boolean[];
+  min: number[];
+  max: number[];
+}
+
+function visitNode(walk: SceneWalk, index: number, parent: readonly number[] | null): void {
+  const { nodes, min, max } = walk;
+  // A node reached twice is a cycle or a second parent: invalid, and the validator says so.
+  if (walk.visited[index] === true || nodes[index] === undefined) throw unreadable();
+  walk.visited[index] = true;
+  const node = record(nodes[index]);
+  const local = localMatrix(node);
+  const world = parent ? multiply(parent, local) : local;
+  if (node.mesh !== undefined) {
+    const mesh = meshBounds(record(walk.meshes[node.mesh as number]), world, walk.reader);
+    if (mesh.min.every(Number.isFinite) && mesh.max.every(Number.isFinite)) {
+      for (const point of [mesh.min, mesh.max]) {
+        for (let i = 0; i < 3; i++) {
+          min[i] = Math.min(point[i]!, min[i]!);
+          max[i] = Math.max(point[i]!, max[i]!);
+        }
+      }
+    }
+  }
+  for (const child of indices(node.children)) visitNode(walk, child, world);
+}
+
+function meshBounds(
+  mesh: Json,
+  m: readonly number[],
+  reader: AccessorReader,
+): { min: number[]; max: number[] } {
   const min = [Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY];
   const max = [Number.NEGATIVE_INFINITY, Number.NEGATIVE_INFINITY, Number.NEGATIVE_INFINITY];
   const [m0, m1, m2, m3, m4, m5, m6, m7, m8, m9, m10, m11, m12, m13, m14, m15] = m as unknown as mat4;
@@ -301,8 +441,20 @@ function meshBounds(mesh: Json, m: number[], reader: AccessorReader): { min: num
   return { min, max };
 }
 
+/** What `MathUtils.compose` makes of the default translation, rotation and scale, exactly. */
+const IDENTITY: readonly number[] = Object.freeze([1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1]);
+
 /** The node's matrix as glTF-Transform holds it: a `matrix` is decomposed to TRS and composed again. */
-function localMatrix(node: Json): number[] {
+function localMatrix(node: Json): readonly number[] {
+  // Most nodes under a model's root carry no transform: composing the defaults gives the identity.
+  if (
+    node.matrix === undefined &&
+    node.translation === undefined &&
+    node.rotation === undefined &&
+    node.scale === undefined
+  ) {
+    return IDENTITY;
+  }
   let translation = (node.translation ?? [0, 0, 0]) as vec3;
   let rotation = (node.rotation ?? [0, 0, 0, 1]) as vec4;
   let scale = (node.scale ?? [1, 1, 1]) as vec3;
@@ -316,7 +468,7 @@ function localMatrix(node: Json): number[] {
 }
 
 /** gl-matrix's mat4.multiply (a * b), the same operations in the same order. */
-function multiply(a: number[], b: number[]): number[] {
+function multiply(a: readonly number[], b: readonly number[]): number[] {
   const out = new Array<number>(16);
   for (let col = 0; col < 4; col++) {
     const b0 = b[col * 4]!;
@@ -365,10 +517,11 @@ function describeAnimation(animation: Json, reader: AccessorReader): AnimationSu
 
 function describeMorphTargets(value: unknown): MorphTargetSummary | null {
   const mesh = record(value);
-  const count = Math.max(
-    0,
-    ...list(mesh.primitives).map((primitive) => list(record(primitive).targets).length),
-  );
+  const primitives = list(mesh.primitives);
+  let count = 0;
+  for (let i = 0; i < primitives.length; i++) {
+    count = Math.max(count, list(record(primitives[i]).targets).length);
+  }
   if (count === 0) return null;
   const extras = mesh.extras;
   const targetNames = isRecord(extras) ? extras.targetNames : undefined;
@@ -377,115 +530,6 @@ function describeMorphTargets(value: unknown): MorphTargetSummary | null {
     count,
     names: Array.isArray(targetNames) ? targetNames.filter((n): n is string => typeof n === 'string') : [],
   };
-}
-
-interface AccessorView {
-  count: number;
-  /** Component `j` of element `i` as `Accessor#getElement` gives it (normalized integers decoded). */
-  get(i: number, j: number): number;
-  /** The stored value, as `Accessor#getMin` reads it. */
-  raw(i: number, j: number): number;
-}
-
-const ELEMENT_SIZE: Record<string, number> = {
-  SCALAR: 1,
-  VEC2: 2,
-  VEC3: 3,
-  VEC4: 4,
-  MAT2: 4,
-  MAT3: 9,
-  MAT4: 16,
-};
-const COMPONENT_BYTES: Record<number, number> = { 5120: 1, 5121: 1, 5122: 2, 5123: 2, 5125: 4, 5126: 4 };
-
-/** Reads accessor data where it lies in the BIN chunk, checking every range against the file. */
-class AccessorReader {
-  private readonly accessors: unknown[];
-  private readonly bufferViews: unknown[];
-
-  constructor(
-    json: Json,
-    private readonly bin: Uint8Array | null,
-  ) {
-    this.accessors = list(json.accessors);
-    this.bufferViews = list(json.bufferViews);
-    registerImageFormats();
-  }
-
-  /** The element count the reader would give, without reading anything. */
-  count(index: unknown): number {
-    if (typeof index !== 'number') return 0;
-    const count = record(this.accessors[index]).count;
-    return typeof count === 'number' && Number.isSafeInteger(count) && count > 0 ? count : 0;
-  }
-
-  /** The bytes of a buffer view, as the reader slices them for an image (cut short at the end of the file). */
-  bufferView(index: unknown): Uint8Array | null {
-    if (typeof index !== 'number' || !this.bin) return null;
-    const view = record(this.bufferViews[index]);
-    const start = typeof view.byteOffset === 'number' ? view.byteOffset : 0;
-    const length = typeof view.byteLength === 'number' ? view.byteLength : 0;
-    return this.bin.subarray(
-      Math.min(start, this.bin.byteLength),
-      Math.min(start + length, this.bin.byteLength),
-    );
-  }
-
-  accessor(index: unknown): AccessorView {
-    const def = record(typeof index === 'number' ? this.accessors[index] : undefined);
-    const size = ELEMENT_SIZE[def.type as string];
-    const componentType = def.componentType as number;
-    const componentBytes = COMPONENT_BYTES[componentType];
-    const count = def.count;
-    const view = record(typeof def.bufferView === 'number' ? this.bufferViews[def.bufferView] : undefined);
-    if (!size || !componentBytes || typeof count !== 'number' || !Number.isSafeInteger(count) || count < 0) {
-      throw unreadable();
-    }
-    const stride = typeof view.byteStride === 'number' ? view.byteStride : size * componentBytes;
-    const viewStart = typeof view.byteOffset === 'number' ? view.byteOffset : 0;
-    const viewLength = typeof view.byteLength === 'number' ? view.byteLength : 0;
-    const start = viewStart + (typeof def.byteOffset === 'number' ? def.byteOffset : 0);
-    const end = count === 0 ? start : start + (count - 1) * stride + size * componentBytes;
-    const bin = this.bin ?? new Uint8Array(0);
-    if (
-      count > 0 &&
-      (stride <= 0 || end > viewStart + viewLength || viewStart + viewLength > bin.byteLength)
-    ) {
-      throw unreadable();
-    }
-    const data = new DataView(bin.buffer, bin.byteOffset, bin.byteLength);
-    const read = componentReader(data, componentType);
-    const raw = (i: number, j: number) => read(start + i * stride + j * componentBytes);
-    const normalized = def.normalized === true;
-    return {
-      count,
-      raw,
-      get: normalized
-        ? (i, j) => MathUtils.decodeNormalizedInt(raw(i, j), componentType as GLTF.AccessorComponentType)
-        : raw,
-    };
-  }
-}
-
-function componentReader(data: DataView, componentType: number): (offset: number) => number {
-  switch (componentType) {
-    case 5120:
-      return (o) => data.getInt8(o);
-    case 5121:
-      return (o) => data.getUint8(o);
-    case 5122:
-      return (o) => data.getInt16(o, true);
-    case 5123:
-      return (o) => data.getUint16(o, true);
-    case 5125:
-      return (o) => data.getUint32(o, true);
-    default:
-      return (o) => data.getFloat32(o, true);
-  }
-}
-
-function unreadable(): AssetCoreError {
-  return new AssetCoreError('GLB_UNREADABLE', 'The asset could not be read; validate it to see why.');
 }
 
 function record(value: unknown): Json {
@@ -498,10 +542,6 @@ function list(value: unknown): unknown[] {
 
 function indices(value: unknown): number[] {
   return list(value).filter((n): n is number => typeof n === 'number');
-}
-
-function unique(values: number[]): number[] {
-  return [...new Set(values)];
 }
 
 function name(def: Json): string {

@@ -28,25 +28,20 @@ export type ReadGlbContainerResult =
  * written to give a person a sentence they can act on, which the Khronos validator's codes are not.
  */
 export function readGlbContainer(bytes: Uint8Array): ReadGlbContainerResult {
-  const fail = (code: ContainerIssueCode, message: string, offset?: number): ReadGlbContainerResult => ({
-    ok: false,
-    issue: offset === undefined ? { code, message } : { code, message, offset },
-  });
   const size = bytes.byteLength;
   if (size === 0) return fail('GLB_EMPTY', 'The file is empty.');
   if (size < HEADER_BYTES) {
     return fail('GLB_TOO_SHORT', `The file is ${size} bytes, shorter than the 12-byte GLB header.`, 0);
   }
 
-  const view = new DataView(bytes.buffer, bytes.byteOffset, size);
-  if (view.getUint32(0, true) !== MAGIC_GLTF) {
+  if (uint32At(bytes, 0) !== MAGIC_GLTF) {
     return fail('GLB_BAD_MAGIC', looksLikeJson(bytes) ? GLTF_JSON_MESSAGE : NOT_GLB_MESSAGE, 0);
   }
-  const version = view.getUint32(4, true);
+  const version = uint32At(bytes, 4);
   if (version !== 2) {
     return fail('GLB_UNSUPPORTED_VERSION', `GLB version ${version} is not supported; only glTF 2.0 is.`, 4);
   }
-  const declared = view.getUint32(8, true);
+  const declared = uint32At(bytes, 8);
   if (declared > size) {
     return fail(
       'GLB_TRUNCATED',
@@ -62,11 +57,11 @@ export function readGlbContainer(bytes: Uint8Array): ReadGlbContainerResult {
     );
   }
 
-  if (size < HEADER_BYTES + CHUNK_HEADER_BYTES || view.getUint32(16, true) !== CHUNK_JSON) {
+  if (size < HEADER_BYTES + CHUNK_HEADER_BYTES || uint32At(bytes, 16) !== CHUNK_JSON) {
     return fail('GLB_JSON_CHUNK_MISSING', 'The GLB has no JSON chunk where the format requires one.', 12);
   }
   const jsonStart = HEADER_BYTES + CHUNK_HEADER_BYTES;
-  const jsonLength = view.getUint32(12, true);
+  const jsonLength = uint32At(bytes, 12);
   if (jsonStart + jsonLength > size) {
     return fail(
       'GLB_TRUNCATED',
@@ -80,9 +75,9 @@ export function readGlbContainer(bytes: Uint8Array): ReadGlbContainerResult {
   // The spec allows chunks of unknown type after JSON; only a BIN chunk in second place means anything.
   const binHeader = jsonStart + jsonLength;
   let bin: Uint8Array | null = null;
-  if (binHeader + CHUNK_HEADER_BYTES <= size && view.getUint32(binHeader + 4, true) === CHUNK_BIN) {
+  if (binHeader + CHUNK_HEADER_BYTES <= size && uint32At(bytes, binHeader + 4) === CHUNK_BIN) {
     const binStart = binHeader + CHUNK_HEADER_BYTES;
-    const binLength = view.getUint32(binHeader, true);
+    const binLength = uint32At(bytes, binHeader);
     if (binStart + binLength > size) {
       return fail(
         'GLB_TRUNCATED',
@@ -95,21 +90,36 @@ export function readGlbContainer(bytes: Uint8Array): ReadGlbContainerResult {
   return { ok: true, container: { json: parsed, bin } };
 }
 
+/** The little-endian 32-bit word at `offset`, read straight from the bytes (a DataView costs more to make). */
+export function uint32At(bytes: Uint8Array, offset: number): number {
+  return (
+    (bytes[offset]! | (bytes[offset + 1]! << 8) | (bytes[offset + 2]! << 16) | (bytes[offset + 3]! << 24)) >>>
+    0
+  );
+}
+
+function fail(code: ContainerIssueCode, message: string, offset?: number): ReadGlbContainerResult {
+  return { ok: false, issue: offset === undefined ? { code, message } : { code, message, offset } };
+}
+
 /**
  * JSON pointers of buffers and images whose `uri` is neither absent (GLB buffer, buffer view) nor a
  * data URI. Reading those would mean fetching arbitrary addresses on the server, so we refuse them.
  */
 export function findExternalResources(json: Record<string, unknown>): string[] {
   const pointers: string[] = [];
-  for (const key of ['buffers', 'images'] as const) {
-    const list = json[key];
-    if (!Array.isArray(list)) continue;
-    list.forEach((item: unknown, index) => {
-      const uri = isRecord(item) ? item.uri : undefined;
-      if (typeof uri === 'string' && !uri.startsWith('data:')) pointers.push(`/${key}/${index}`);
-    });
-  }
+  addExternal(pointers, 'buffers', json.buffers);
+  addExternal(pointers, 'images', json.images);
   return pointers;
+}
+
+function addExternal(pointers: string[], key: 'buffers' | 'images', list: unknown): void {
+  if (!Array.isArray(list)) return;
+  for (let index = 0; index < list.length; index++) {
+    const item: unknown = list[index];
+    const uri = isRecord(item) ? item.uri : undefined;
+    if (typeof uri === 'string' && !uri.startsWith('data:')) pointers.push(`/${key}/${index}`);
+  }
 }
 
 export function isRecord(value: unknown): value is Record<string, unknown> {
@@ -138,11 +148,14 @@ function looksLikeJson(bytes: Uint8Array): boolean {
   return false;
 }
 
+/** One decoder for every call: a non-streaming `decode` keeps no state between calls. */
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
 /** The parsed object, or a message saying why there is none. */
 function parseJsonChunk(chunk: Uint8Array): Record<string, unknown> | string {
   let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(chunk);
+    text = utf8.decode(chunk);
   } catch {
     return 'The JSON chunk is not valid UTF-8 text.';
   }

@@ -14,7 +14,7 @@ import { countGeometry } from './count-geometry.ts';
 import { describeGlb } from './describe-glb.ts';
 import { AssetCoreError } from './errors.ts';
 import { findSockets } from './find-sockets.ts';
-import { findExternalResources, isRecord, readGlbContainer } from './glb-container.ts';
+import { findExternalResources, type GlbContainer, isRecord, readGlbContainer } from './glb-container.ts';
 import { withDefaults } from './with-defaults.ts';
 
 export interface InspectAssetOptions {
@@ -37,16 +37,17 @@ export const INSPECT_ASSET_DEFAULTS: Readonly<InspectAssetOptions> = Object.free
  * accessors that matter (`describeGlb`, several times cheaper); the rest, and any call with an `io` of its
  * own, are read with glTF-Transform. The reader was not written for hostile input (it throws plain
  * TypeErrors on some invalid files), so run `validateGlb` first; whatever still goes wrong here comes out
- * as an `AssetCoreError`, never as the reader's own exception.
+ * as an `AssetCoreError`, never as the reader's own exception. `container` is these bytes already read
+ * (`sniffAsset` answers it), so that the JSON is not parsed again; it is only read, never changed.
  */
 export async function inspectAsset(
   bytes: Uint8Array,
   options: Partial<InspectAssetOptions> = {},
+  container?: GlbContainer,
 ): Promise<AssetMetadata> {
   const opts = withDefaults(INSPECT_ASSET_DEFAULTS, options);
-  const read = readGlbContainer(bytes);
-  if (!read.ok) throw new AssetCoreError('GLB_INVALID', read.issue.message);
-  const { json, bin } = read.container;
+  const glb = container ?? readContainer(bytes);
+  const { json, bin } = glb;
   const external = findExternalResources(json);
   if (external.length > 0) {
     throw new AssetCoreError(
@@ -63,7 +64,7 @@ export async function inspectAsset(
     extensionsRequired: strings(json.extensionsRequired),
   };
   if (!opts.io) {
-    const described = describeGlb(read.container, raw, opts.maxListLength);
+    const described = describeGlb(glb, raw, opts.maxListLength);
     if (described) return described;
   }
   const dependencies = opts.dependencies ?? {};
@@ -89,6 +90,12 @@ export async function inspectAsset(
       cause: error,
     });
   }
+}
+
+function readContainer(bytes: Uint8Array): GlbContainer {
+  const read = readGlbContainer(bytes);
+  if (!read.ok) throw new AssetCoreError('GLB_INVALID', read.issue.message);
+  return read.container;
 }
 
 function describe(

@@ -28,20 +28,24 @@ export function measureGlb(
 ): { stats: GlbStats; pointers: StatPointers; images: ImageHeader[] } {
   const { json } = container;
   const accessors = list(json.accessors);
-  const countOf = (index: unknown): number => {
-    const accessor = typeof index === 'number' ? accessors[index] : undefined;
-    return isRecord(accessor) ? count(accessor.count) : 0;
-  };
 
   const pointers: StatPointers = {};
   let triangles = 0;
   let vertices = 0;
   let maxMorphTargets = 0;
-  list(json.meshes).forEach((mesh, meshIndex) => {
-    list(isRecord(mesh) ? mesh.primitives : undefined).forEach((primitive, primitiveIndex) => {
-      if (!isRecord(primitive)) return;
-      const positions = countOf(isRecord(primitive.attributes) ? primitive.attributes.POSITION : undefined);
-      const elements = primitive.indices === undefined ? positions : countOf(primitive.indices);
+  // Index loops, not forEach: this runs on every upload, and on a small one its cost is mostly overhead.
+  const meshes = list(json.meshes);
+  for (let meshIndex = 0; meshIndex < meshes.length; meshIndex++) {
+    const mesh = meshes[meshIndex];
+    const primitives = list(isRecord(mesh) ? mesh.primitives : undefined);
+    for (let primitiveIndex = 0; primitiveIndex < primitives.length; primitiveIndex++) {
+      const primitive = primitives[primitiveIndex];
+      if (!isRecord(primitive)) continue;
+      const positions = countOf(
+        accessors,
+        isRecord(primitive.attributes) ? primitive.attributes.POSITION : undefined,
+      );
+      const elements = primitive.indices === undefined ? positions : countOf(accessors, primitive.indices);
       vertices += positions;
       triangles += triangleCount(primitive.mode ?? PrimitiveMode.TRIANGLES, elements);
       const targets = list(primitive.targets).length;
@@ -49,22 +53,25 @@ export function measureGlb(
         maxMorphTargets = targets;
         pointers.maxMorphTargets = `/meshes/${meshIndex}/primitives/${primitiveIndex}`;
       }
-    });
-  });
+    }
+  }
 
   let maxJoints = 0;
-  list(json.skins).forEach((skin, index) => {
+  const skins = list(json.skins);
+  for (let index = 0; index < skins.length; index++) {
+    const skin = skins[index];
     const joints = list(isRecord(skin) ? skin.joints : undefined).length;
     if (joints > maxJoints) {
       maxJoints = joints;
       pointers.maxJoints = `/skins/${index}`;
     }
-  });
+  }
 
   let maxTextureDimension = 0;
   const images: ImageHeader[] = [];
-  list(json.images).forEach((image, index) => {
-    const header = readImageHeader(image, index, json, container.bin);
+  const imageDefs = list(json.images);
+  for (let index = 0; index < imageDefs.length; index++) {
+    const header = readImageHeader(imageDefs[index], index, json, container.bin);
     if (header) images.push(header);
     const size = header?.size;
     const largest = size ? Math.max(size[0], size[1]) : 0;
@@ -72,7 +79,7 @@ export function measureGlb(
       maxTextureDimension = largest;
       pointers.maxTextureDimension = `/images/${index}`;
     }
-  });
+  }
 
   const stats: GlbStats = {
     bytes,
@@ -89,6 +96,12 @@ export function measureGlb(
     maxMorphTargets,
   };
   return { stats, pointers, images };
+}
+
+/** The element count of the accessor at `index`; 0 when there is none or its count is not one. */
+function countOf(accessors: unknown[], index: unknown): number {
+  const accessor = typeof index === 'number' ? accessors[index] : undefined;
+  return isRecord(accessor) ? count(accessor.count) : 0;
 }
 
 function triangleCount(mode: unknown, elements: number): number {

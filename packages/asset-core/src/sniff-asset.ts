@@ -1,4 +1,4 @@
-import { isRecord, readGlbContainer } from './glb-container.ts';
+import { type GlbContainer, isRecord, readGlbContainer, uint32At } from './glb-container.ts';
 import { measureGlb } from './measure-glb.ts';
 import type { Issue } from './validation-report.ts';
 import { withDefaults } from './with-defaults.ts';
@@ -16,7 +16,16 @@ export const SNIFF_ASSET_DEFAULTS: Readonly<SniffAssetOptions> = Object.freeze({
 });
 
 export type SniffResult =
-  | { ok: true; format: 'glb' | 'gltf'; json: Record<string, unknown> }
+  | {
+      ok: true;
+      format: 'glb' | 'gltf';
+      json: Record<string, unknown>;
+      /**
+       * The GLB as read here (its JSON is `json`), null for glTF JSON: hand it to `validateGlb` and
+       * `inspectAsset` so that neither parses the JSON chunk again. Read it, never change it.
+       */
+      container: GlbContainer | null;
+    }
   | { ok: false; issues: Issue[] };
 
 /**
@@ -27,10 +36,11 @@ export type SniffResult =
  */
 export function sniffAsset(bytes: Uint8Array, options: Partial<SniffAssetOptions> = {}): SniffResult {
   const opts = withDefaults(SNIFF_ASSET_DEFAULTS, options);
-  const json = parseDocument(bytes);
-  if ('issue' in json) return { ok: false, issues: [json.issue] };
-  const issues = uriIssues(json.json, opts.maxDataUriBytes);
-  return issues.length > 0 ? { ok: false, issues } : { ok: true, format: json.format, json: json.json };
+  const document = parseDocument(bytes);
+  if ('issue' in document) return { ok: false, issues: [document.issue] };
+  const { format, json, container } = document;
+  const issues = uriIssues(json, opts.maxDataUriBytes);
+  return issues.length > 0 ? { ok: false, issues } : { ok: true, format, json, container };
 }
 
 /**
@@ -67,14 +77,14 @@ const MAGIC_GLTF = 0x46546c67;
 
 function parseDocument(
   bytes: Uint8Array,
-): { format: 'glb' | 'gltf'; json: Record<string, unknown> } | { issue: Issue } {
-  const startsWithMagic =
-    bytes.byteLength >= 4 &&
-    new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0, true) === MAGIC_GLTF;
+):
+  | { format: 'glb' | 'gltf'; json: Record<string, unknown>; container: GlbContainer | null }
+  | { issue: Issue } {
+  const startsWithMagic = bytes.byteLength >= 4 && uint32At(bytes, 0) === MAGIC_GLTF;
   if (startsWithMagic || !looksLikeJson(bytes)) {
     const read = readGlbContainer(bytes);
     if (!read.ok) return { issue: { source: 'container', ...read.issue } };
-    return { format: 'glb', json: read.container.json };
+    return { format: 'glb', json: read.container.json, container: read.container };
   }
   let value: unknown;
   try {
@@ -85,7 +95,7 @@ function parseDocument(
   if (!isRecord(value) || !isRecord(value.asset) || typeof value.asset.version !== 'string') {
     return { issue: gltfInvalid('The JSON is not a glTF document: it has no "asset" with a "version".') };
   }
-  return { format: 'gltf', json: value };
+  return { format: 'gltf', json: value, container: null };
 }
 
 function gltfInvalid(message: string): Issue {
@@ -94,31 +104,39 @@ function gltfInvalid(message: string): Issue {
 
 function uriIssues(json: Record<string, unknown>, maxDataUriBytes: number): Issue[] {
   const issues: Issue[] = [];
-  for (const key of ['buffers', 'images'] as const) {
-    const list = json[key];
-    if (!Array.isArray(list)) continue;
-    list.forEach((item: unknown, index) => {
-      const uri = isRecord(item) ? item.uri : undefined;
-      if (typeof uri !== 'string') return;
-      const pointer = `/${key}/${index}`;
-      if (!/^data:/i.test(uri)) {
-        issues.push({
-          source: 'container',
-          code: 'GLB_EXTERNAL_RESOURCE',
-          message: `${pointer} refers to a file outside the upload (${describeUri(uri)}); the server never fetches one. Embed every buffer and image.`,
-          pointer,
-        });
-      } else if (uri.length > maxDataUriBytes) {
-        issues.push({
-          source: 'limit',
-          code: 'LIMIT_DATA_URI_BYTES',
-          message: `${pointer} embeds a data: URI of ${uri.length} characters, the limit is ${maxDataUriBytes}; store it in the GLB's binary chunk instead.`,
-          pointer,
-        });
-      }
-    });
-  }
+  addUriIssues(issues, 'buffers', json.buffers, maxDataUriBytes);
+  addUriIssues(issues, 'images', json.images, maxDataUriBytes);
   return issues;
+}
+
+function addUriIssues(
+  issues: Issue[],
+  key: 'buffers' | 'images',
+  list: unknown,
+  maxDataUriBytes: number,
+): void {
+  if (!Array.isArray(list)) return;
+  for (let index = 0; index < list.length; index++) {
+    const item: unknown = list[index];
+    const uri = isRecord(item) ? item.uri : undefined;
+    if (typeof uri !== 'string') continue;
+    const pointer = `/${key}/${index}`;
+    if (!/^data:/i.test(uri)) {
+      issues.push({
+        source: 'container',
+        code: 'GLB_EXTERNAL_RESOURCE',
+        message: `${pointer} refers to a file outside the upload (${describeUri(uri)}); the server never fetches one. Embed every buffer and image.`,
+        pointer,
+      });
+    } else if (uri.length > maxDataUriBytes) {
+      issues.push({
+        source: 'limit',
+        code: 'LIMIT_DATA_URI_BYTES',
+        message: `${pointer} embeds a data: URI of ${uri.length} characters, the limit is ${maxDataUriBytes}; store it in the GLB's binary chunk instead.`,
+        pointer,
+      });
+    }
+  }
 }
 
 /** The kind of address, never the whole of it: it is the uploader's text and goes back into a message. */

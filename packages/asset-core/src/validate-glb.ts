@@ -1,7 +1,7 @@
 /// <reference path="./gltf-validator.d.ts" />
 import type { ValidatorMessage, ValidatorReport } from 'gltf-validator';
 import { checkImageHeaders, checkValidatorImages } from './check-image-headers.ts';
-import { findExternalResources, readGlbContainer } from './glb-container.ts';
+import { findExternalResources, type GlbContainer, readGlbContainer } from './glb-container.ts';
 import { KHRONOS_NON_ERROR_CODES } from './khronos-non-error-codes.ts';
 import { measureGlb, type StatPointers } from './measure-glb.ts';
 import type { GlbStats, Issue, LimitIssueCode, ValidationReport } from './validation-report.ts';
@@ -109,14 +109,17 @@ const LIMITS: ReadonlyArray<{
  * Decides whether bytes are a GLB we accept. Cheapest checks first: size, container, then limits counted
  * from the JSON; the Khronos validator (the costly step, several times a full parse) runs only when
  * those pass. Never throws: every failure, including an internal one, comes back as an error issue.
+ * `container` is these bytes already read (`sniffAsset` answers it): the checks are the same, the JSON
+ * is not parsed a second time.
  */
 export async function validateGlb(
   bytes: Uint8Array,
   options: Partial<ValidateGlbOptions> = {},
+  container?: GlbContainer,
 ): Promise<ValidationReport> {
   const opts = withDefaults(VALIDATE_GLB_DEFAULTS, options);
   try {
-    return await validate(bytes, opts);
+    return await validate(bytes, opts, container);
   } catch {
     // Only a bug of ours gets here, and its message would mean nothing to the person uploading.
     const message = 'Validation stopped on an internal error; the asset could not be checked.';
@@ -124,23 +127,31 @@ export async function validateGlb(
   }
 }
 
-async function validate(bytes: Uint8Array, opts: ValidateGlbOptions): Promise<ValidationReport> {
+async function validate(
+  bytes: Uint8Array,
+  opts: ValidateGlbOptions,
+  given: GlbContainer | undefined,
+): Promise<ValidationReport> {
   // Before parsing anything, so an oversized upload costs no more than its length.
   if (bytes.byteLength > opts.maxBytes) {
     return report([
       limitIssue('LIMIT_BYTES', 'The file is too large (bytes)', bytes.byteLength, opts.maxBytes),
     ]);
   }
-  const read = readGlbContainer(bytes);
-  if (!read.ok) return report([{ source: 'container', ...read.issue }]);
+  let container = given;
+  if (!container) {
+    const read = readGlbContainer(bytes);
+    if (!read.ok) return report([{ source: 'container', ...read.issue }]);
+    container = read.container;
+  }
 
-  const errors: Issue[] = findExternalResources(read.container.json).map((pointer) => ({
+  const errors: Issue[] = findExternalResources(container.json).map((pointer) => ({
     source: 'container',
     code: 'GLB_EXTERNAL_RESOURCE',
     message: 'The asset refers to a file outside the GLB; embed every buffer and image in it.',
     pointer,
   }));
-  const { stats, pointers, images } = measureGlb(read.container, bytes.byteLength);
+  const { stats, pointers, images } = measureGlb(container, bytes.byteLength);
   errors.push(...checkLimits(stats, pointers, opts), ...checkImageHeaders(images, opts));
   if (errors.length > 0) return report(errors, { stats });
 
@@ -149,7 +160,9 @@ async function validate(bytes: Uint8Array, opts: ValidateGlbOptions): Promise<Va
     // A named import, not the default one: only Node's CommonJS entry has a default export; bundlers
     // pick the package's `module` entry (module.mjs), which has named exports only.
     validatorModule ??= import('gltf-validator');
-    const { validateBytes } = await validatorModule;
+    // Awaited only until it has loaded: on a small file even that one turn of the queue shows.
+    validator ??= await validatorModule;
+    const { validateBytes } = validator;
     // format is explicit: left to detect it, the validator throws on some malformed files.
     const base = {
       format: 'glb',
@@ -211,6 +224,7 @@ function toIssue(message: ValidatorMessage): Issue {
  * through the loader hooks under a TypeScript loader), which cost more than validating a small file.
  */
 let validatorModule: Promise<typeof import('gltf-validator')> | undefined;
+let validator: typeof import('gltf-validator') | undefined;
 
 function checkLimits(stats: GlbStats, pointers: StatPointers, opts: ValidateGlbOptions): Issue[] {
   const issues: Issue[] = [];

@@ -2,7 +2,13 @@ import { Document, Logger, WebIO } from '@gltf-transform/core';
 import { ALL_EXTENSIONS } from '@gltf-transform/extensions';
 import { quantize } from '@gltf-transform/functions';
 import { describe, expect, it } from 'vitest';
-import { AssetCoreError, type AssetCoreErrorCode, type AssetMetadata, inspectAsset } from '../src/index.ts';
+import {
+  AssetCoreError,
+  type AssetCoreErrorCode,
+  type AssetMetadata,
+  inspectAsset,
+  sniffAsset,
+} from '../src/index.ts';
 import { PrimitiveMode } from '../src/primitive-mode.ts';
 import { buildGlb, type FixtureName, jsonOf, noise, rawGlb, readFixture } from './fixtures.ts';
 
@@ -286,6 +292,20 @@ describe('inspectAsset from the JSON gives what glTF-Transform’s reader gives'
   it.each(fixtures)('%s', async (name) => {
     const bytes = readFixture(name);
     expect(await inspectAsset(bytes)).toStrictEqual(await inspectAsset(bytes, { io: readerIO() }));
+  });
+
+  it.each(fixtures)('%s, given the container the sniff read', async (name) => {
+    const bytes = readFixture(name);
+    const sniffed = sniffAsset(bytes);
+    if (!sniffed.ok || !sniffed.container) throw new Error(`${name} did not sniff as a GLB`);
+    expect(await inspectAsset(bytes, {}, sniffed.container)).toStrictEqual(await inspectAsset(bytes));
+  });
+
+  it.each([0, 1, 2.5, -1])('caps the lists as the reader path does, at %s', async (maxListLength) => {
+    const bytes = readFixture('RobotExpressive');
+    expect(await inspectAsset(bytes, { maxListLength })).toStrictEqual(
+      await inspectAsset(bytes, { io: readerIO(), maxListLength }),
+    );
   });
 
   it('with quantized (normalized integer) positions, rotations, matrices and a short list cap', async () => {

@@ -1,7 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { containerIssueCodes, limitIssueCodes, VALIDATE_GLB_DEFAULTS, validateGlb } from '../src/index.ts';
+import {
+  containerIssueCodes,
+  limitIssueCodes,
+  sniffAsset,
+  VALIDATE_GLB_DEFAULTS,
+  validateGlb,
+} from '../src/index.ts';
 import { KHRONOS_NON_ERROR_CODES } from '../src/khronos-non-error-codes.ts';
 import { PrimitiveMode } from '../src/primitive-mode.ts';
 import { binOf, buildGlb, type FixtureName, jsonOf, noise, rawGlb, readFixture } from './fixtures.ts';
@@ -203,6 +209,31 @@ describe('validateGlb on bad input never throws', () => {
     backing.set(box, 1);
     const report = await validateGlb(backing.subarray(1));
     expect(report.valid).toBe(true);
+  });
+});
+
+describe('validateGlb given the container the sniff read', () => {
+  // The upload pipeline parses the JSON chunk once and hands the container on: the report must not change.
+  const fixtures: FixtureName[] = ['Box', 'CesiumMan', 'Fox', 'RobotExpressive', 'chr_knight'];
+
+  it.each(fixtures)('reports on %s exactly what it reports from the bytes alone', async (name) => {
+    const bytes = readFixture(name);
+    const sniffed = sniffAsset(bytes);
+    if (!sniffed.ok || !sniffed.container) throw new Error(`${name} did not sniff as a GLB`);
+    for (const options of [{}, { maxTriangles: 10, maxNodes: 1, maxTextureDimension: 16 }]) {
+      expect(await validateGlb(bytes, options, sniffed.container)).toStrictEqual(
+        await validateGlb(bytes, options),
+      );
+    }
+  });
+
+  it('still refuses an oversized file before anything else, and an external resource', async () => {
+    const glb = rawGlb({ asset: { version: '2.0' }, images: [{ uri: 'texture.png' }] });
+    const container = { json: jsonOf(glb), bin: null };
+    expect(await validateGlb(glb, { maxBytes: 10 }, container)).toStrictEqual(
+      await validateGlb(glb, { maxBytes: 10 }),
+    );
+    expect(await validateGlb(glb, {}, container)).toStrictEqual(await validateGlb(glb));
   });
 });
 

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import {
   type AssetMetadata,
   gltfToGlb,
@@ -43,56 +43,63 @@ export interface PreparedAsset {
  * The gate every uploaded file passes before anything is stored: sniff what the bytes are (GLB or glTF
  * JSON, never trusting a name or content type) and refuse external or oversized URIs; convert a
  * self-contained .gltf to GLB; then the Khronos validator with our structural limits (image sizes from
- * their headers included) and, at the same time, the inspect report and the hash. With both threads given,
- * validation and inspection run on threads of their own, so the inspection's decoders never run on this
- * one. The inspection starts early only on files whose structure is within limits, and its result counts
- * only if validation passes. Refusals are 422 INVALID_ASSET with the first issues in the message and up to
- * 20 in `details.errors`.
+ * their headers included), the inspect report and the hash. Small files without compressed geometry go
+ * through those steps one after the other on this thread. Otherwise, with both threads given, validation
+ * and inspection run on threads of their own (so the inspection's decoders never run on this one) and at
+ * the same time; the inspection starts early only on files whose structure is within limits. Either way
+ * the inspection counts only if validation passes. Refusals are 422 INVALID_ASSET with the first issues
+ * in the message and up to 20 in `details.errors`.
  */
 export async function prepareAsset(bytes: Uint8Array, options: PrepareAssetOptions): Promise<PreparedAsset> {
-  // Threads get the bytes in pooled shared memory, copied once here rather than once per thread; the
-  // buffer goes back to the pool once every job given it has settled (one may outlive a refusal here).
-  const jobs: Promise<unknown>[] = [];
-  const held: { lease?: SharedLease } = {};
-  const toThreads = (glb: Uint8Array): Uint8Array => {
-    held.lease ??= sharedBytesPool().lease(glb); // only ever one file: the upload, or the GLB made of it
-    return held.lease.bytes;
-  };
+  const handoff: Handoff = { jobs: [] };
   try {
-    return await prepare(bytes, options, toThreads, jobs);
+    return await prepare(bytes, options, handoff);
   } finally {
-    const { lease } = held;
+    const { lease, jobs } = handoff;
     if (lease) void Promise.allSettled(jobs).then(lease.release);
   }
+}
+
+/**
+ * What one upload handed to the threads. They get the bytes in pooled shared memory, copied once rather
+ * than once per thread; the buffer goes back to the pool once every job given it has settled (one may
+ * outlive a refusal here). Module-level helpers rather than closures: a small upload makes none of this.
+ */
+interface Handoff {
+  jobs: Promise<unknown>[];
+  lease?: SharedLease;
+}
+
+function toThreads(handoff: Handoff, glb: Uint8Array): Uint8Array {
+  handoff.lease ??= sharedBytesPool().lease(glb); // only ever one file: the upload, or the GLB made of it
+  return handoff.lease.bytes;
+}
+
+function started<T>(handoff: Handoff, job: Promise<T>): Promise<T> {
+  handoff.jobs.push(job);
+  return job;
 }
 
 async function prepare(
   bytes: Uint8Array,
   options: PrepareAssetOptions,
-  toThreads: (glb: Uint8Array) => Uint8Array,
-  jobs: Promise<unknown>[],
+  handoff: Handoff,
 ): Promise<PreparedAsset> {
   const { limits } = options;
-  const validate = options.validate ?? validateGlb;
-  const inspect =
-    options.inspect ?? ((glb: Uint8Array) => inspectAsset(glb, { dependencies: options.dependencies ?? {} }));
-  const started = <T>(job: Promise<T>): Promise<T> => {
-    jobs.push(job);
-    return job;
-  };
   const threaded = Boolean(options.validate || options.inspect);
   const glbInput = startsLikeGlb(bytes);
   const small = bytes.byteLength <= INLINE_MAX_BYTES;
-  let source = threaded && glbInput && !small ? toThreads(bytes) : bytes;
+  let source = threaded && glbInput && !small ? toThreads(handoff, bytes) : bytes;
   // A GLB goes to the validator's thread before anything else happens here (it is the longest step);
   // the sniff below still has the first word, and a refusal there leaves the report unread.
-  let validating = options.validate && glbInput && !small ? started(validate(source, limits)) : null;
+  let validating =
+    options.validate && glbInput && !small ? started(handoff, options.validate(source, limits)) : null;
   validating?.catch(() => {});
   const sniffed = sniffAsset(bytes, { maxDataUriBytes: limits.maxDataUriBytes });
   if (!sniffed.ok) throw invalidAsset(sniffed.issues);
 
   let glb = bytes;
-  let json = sniffed.json;
+  let { json, container } = sniffed;
   let sha256 = options.sha256;
   if (sniffed.format === 'gltf') {
     const converted = await gltfToGlb(bytes, sniffed.json);
@@ -101,22 +108,40 @@ async function prepare(
     sha256 = undefined;
     const again = sniffAsset(glb, { maxDataUriBytes: limits.maxDataUriBytes });
     if (!again.ok) throw invalidAsset(again.issues);
-    json = again.json;
+    ({ json, container } = again);
     source = glb;
   }
   // A small file without compressed geometry is read here: a thread hand-off would cost more than the
-  // few milliseconds its validation blocks this thread, and no decoder runs on it.
-  const inline = !validating && glb.byteLength <= INLINE_MAX_BYTES && !needsDecoding(json);
-  const inspectHere = inline ? (g: Uint8Array) => inspectAsset(g, { dependencies: {} }) : inspect;
-  if (threaded && !inline) source = toThreads(source);
-  validating ??= started((inline ? validateGlb : validate)(source, limits));
+  // few milliseconds its validation blocks this thread, and no decoder runs on it. One step after the
+  // other, each reusing the container the sniff read (its JSON is parsed once): on one thread nothing
+  // is gained by starting the inspection before the verdict, which then decides whether it runs at all.
+  if (!validating && container && glb.byteLength <= INLINE_MAX_BYTES && !needsDecoding(json)) {
+    sha256 ??= hash('sha256', glb);
+    const report = await validateGlb(glb, limits, container);
+    if (!report.valid) throw invalidAsset(report.errors);
+    let metadata: AssetMetadata;
+    try {
+      metadata = await inspectAsset(glb, { dependencies: {} }, container);
+    } catch (error) {
+      throw unreadable(error);
+    }
+    return { glb, sha256, metadata, report, sourceFormat: sniffed.format };
+  }
+
+  const validate = options.validate ?? validateGlb;
+  const inspect =
+    options.inspect ?? ((g: Uint8Array) => inspectAsset(g, { dependencies: options.dependencies ?? {} }));
+  if (threaded) source = toThreads(handoff, source);
+  validating ??= started(handoff, validate(source, limits));
   const early =
-    !needsDecoding(json) || withinReadBudget(glb, json, limits) ? settle(started(inspectHere(source))) : null;
-  sha256 ??= createHash('sha256').update(glb).digest('hex');
+    !needsDecoding(json) || withinReadBudget(glb, json, limits)
+      ? settle(started(handoff, inspect(source)))
+      : null;
+  sha256 ??= hash('sha256', glb);
   const report = await validating;
   if (!report.valid) throw invalidAsset(report.errors);
 
-  const inspected = early ? await early : await settle(started(inspectHere(source)));
+  const inspected = early ? await early : await settle(started(handoff, inspect(source)));
   if (!inspected.ok) throw unreadable(inspected.error);
   return { glb, sha256, metadata: inspected.value, report, sourceFormat: sniffed.format };
 }
