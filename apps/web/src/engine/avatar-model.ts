@@ -10,6 +10,7 @@ import { type Attachment, attachPart } from './attach-part.ts';
 import { createDefaultAvatar } from './default-avatar.ts';
 import { type Bounds, measureBounds } from './framing.ts';
 import { type LoadedModel, loadModel } from './gltf-loader.ts';
+import { precompileModel } from './precompile-model.ts';
 
 export interface ModelRef {
   url: string;
@@ -97,7 +98,12 @@ export class AvatarModel {
   static async load(scene: Scene, spec: AvatarSpec, options: LoadAvatarOptions = {}): Promise<AvatarModel> {
     const refs = spec.base ? [spec.base, ...(spec.parts ?? [])] : [];
     const settled = await Promise.allSettled(
-      refs.map((ref, i) => loadWithAlternates(scene, ref, i === 0 ? 'base' : i - 1, options)),
+      refs.map(async (ref, i) => {
+        const loaded = await loadWithAlternates(scene, ref, i === 0 ? 'base' : i - 1, options);
+        // Each model's shaders start compiling as soon as it is parsed, beside the others' loading.
+        if (loaded && !options.signal?.aborted) precompileModel(loaded);
+        return loaded;
+      }),
     );
     const loaded = settled.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
     const failure = settled.find((result) => result.status === 'rejected');

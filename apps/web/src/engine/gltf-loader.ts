@@ -14,6 +14,7 @@ import { registerBuiltInGLTFExtensions } from '@babylonjs/loaders/glTF/2.0/Exten
 import { unregisterGLTFExtension } from '@babylonjs/loaders/glTF/2.0/glTFLoaderExtensionRegistry';
 import { GLTFFileLoaderMetadata } from '@babylonjs/loaders/glTF/glTFFileLoader.metadata';
 import { loadGltfModules } from './gltf-modules.ts';
+import { snapUniformScale } from './snap-uniform-scale.ts';
 
 export type ModelLoadErrorCode = 'MODEL_NOT_FOUND' | 'MODEL_FETCH_FAILED' | 'MODEL_INVALID';
 
@@ -153,6 +154,7 @@ export async function loadModel(
     throw new ModelLoadError('MODEL_INVALID', url, `Could not read the model: ${messageOf(error)}`);
   }
   const leftovers = scene.onDisposeObservable.observers.filter((observer) => !before.has(observer));
+  snapUniformScale(container);
   const root = (container.rootNodes[0] as TransformNode | undefined) ?? null;
   let disposed = false;
   return {
