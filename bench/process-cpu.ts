@@ -1,11 +1,15 @@
 import { readdirSync, readFileSync } from 'node:fs';
 
-interface ProcStat {
+export interface ProcStat {
   pid: number;
   comm: string;
   ppid: number;
   /** utime + stime + cutime + cstime, in seconds: reaped children (closed backends) count too. */
   cpu: number;
+  /** utime + stime, in seconds: the process's own time only. */
+  ownCpu: number;
+  /** Its command line, arguments separated by NUL ('' once it has exited). */
+  command: string;
 }
 
 const TICKS_PER_SECOND = 100;
@@ -20,10 +24,26 @@ function readStat(pid: number): ProcStat | null {
       .slice(close + 2)
       .split(' ')
       .map(Number);
-    const ticks = f[11]! + f[12]! + f[13]! + f[14]!;
-    return { pid, comm, ppid: f[1]!, cpu: ticks / TICKS_PER_SECOND };
+    const own = f[11]! + f[12]!;
+    const command = readCommand(pid);
+    return {
+      pid,
+      comm,
+      ppid: f[1]!,
+      cpu: (own + f[13]! + f[14]!) / TICKS_PER_SECOND,
+      ownCpu: own / TICKS_PER_SECOND,
+      command,
+    };
   } catch {
     return null;
+  }
+}
+
+function readCommand(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+  } catch {
+    return '';
   }
 }
 
@@ -33,8 +53,8 @@ function allProcesses(): ProcStat[] {
     .flatMap((name) => readStat(Number(name)) ?? []);
 }
 
-/** CPU seconds used so far by `roots` and every descendant of theirs, or null where /proc is missing. */
-export function treeCpuSeconds(roots: (p: ProcStat) => boolean): number | null {
+/** `roots` and every descendant of theirs as they are now, or null where /proc is missing. */
+export function processTree(roots: (p: ProcStat) => boolean): ProcStat[] | null {
   if (process.platform !== 'linux') return null;
   const processes = allProcesses();
   const inTree = new Set(processes.filter(roots).map((p) => p.pid));
@@ -47,7 +67,12 @@ export function treeCpuSeconds(roots: (p: ProcStat) => boolean): number | null {
       }
     }
   }
-  return processes.filter((p) => inTree.has(p.pid)).reduce((sum, p) => sum + p.cpu, 0);
+  return processes.filter((p) => inTree.has(p.pid));
+}
+
+/** CPU seconds used so far by `roots` and every descendant of theirs, or null where /proc is missing. */
+export function treeCpuSeconds(roots: (p: ProcStat) => boolean): number | null {
+  return processTree(roots)?.reduce((sum, p) => sum + p.cpu, 0) ?? null;
 }
 
 export interface CpuSample {

@@ -10,7 +10,7 @@
  * first, as a running browser would be; the player signs in through the API (the session cookie only),
  * so the first visit starts with nothing cached.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +19,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { CHROMIUM_ARGS, chromiumPath } from '../apps/web/e2e/browser.ts';
 import type { BenchContext, Benchmark } from './benchmark.ts';
 import { createTeardown } from './harness.ts';
+import { processTree } from './process-cpu.ts';
 import { playwright } from './server-modules.ts';
 import { ADMIN, AVATAR, PASSWORD, PLAYER, startWebWorld } from './web-seed.ts';
 
@@ -67,8 +68,6 @@ interface BrowserCpu {
   other: number;
 }
 
-const CLOCK_TICK_MS = 10;
-
 interface ProcessCpu {
   ms: number;
   gpu: boolean;
@@ -76,42 +75,10 @@ interface ProcessCpu {
 
 /** CPU used so far by each process of the Chromium started with `profile` (its user data directory). */
 function browserProcesses(profile: string): Map<number, ProcessCpu> | null {
-  if (process.platform !== 'linux') return null;
-  const processes = readdirSync('/proc')
-    .filter((name) => /^\d+$/.test(name))
-    .flatMap((name) => {
-      try {
-        const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-        const fields = stat
-          .slice(stat.lastIndexOf(')') + 2)
-          .split(' ')
-          .map(Number);
-        const command = readFileSync(`/proc/${name}/cmdline`, 'utf8');
-        // utime + stime of the process itself.
-        return [
-          { pid: Number(name), ppid: fields[1]!, ms: (fields[11]! + fields[12]!) * CLOCK_TICK_MS, command },
-        ];
-      } catch {
-        return [];
-      }
-    });
-  const tree = new Set(
-    processes.filter((p) => p.command.includes(profile) && !p.command.includes('--type=')).map((p) => p.pid),
-  );
-  for (let grew = true; grew; ) {
-    grew = false;
-    for (const p of processes) {
-      if (!tree.has(p.pid) && tree.has(p.ppid)) {
-        tree.add(p.pid);
-        grew = true;
-      }
-    }
-  }
-  if (tree.size === 0) return null;
+  const tree = processTree((p) => p.command.includes(profile) && !p.command.includes('--type='));
+  if (!tree || tree.length === 0) return null;
   return new Map(
-    processes
-      .filter((p) => tree.has(p.pid))
-      .map((p) => [p.pid, { ms: p.ms, gpu: p.command.includes('--type=gpu-process') }]),
+    tree.map((p) => [p.pid, { ms: p.ownCpu * 1000, gpu: p.command.includes('--type=gpu-process') }]),
   );
 }
 
