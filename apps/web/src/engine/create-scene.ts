@@ -14,7 +14,10 @@ export interface SceneHandle {
   scene: Scene;
   /** The shared scene code (models, colors, poses, framing), as the render page uses it. */
   builder: SceneBuilder;
-  /** Resolves after the next frame drawn with every mesh ready (shaders compiled, textures uploaded). */
+  /**
+   * Resolves once the next frame drawn with every mesh ready (shaders compiled, textures uploaded) is on
+   * screen; never, if the scene is disposed first.
+   */
   whenDrawn: () => Promise<void>;
   /** Draws the scene again (it is drawn on demand): call after changing it from outside. */
   requestRender: () => void;
@@ -22,7 +25,7 @@ export interface SceneHandle {
 }
 
 export interface CreateSceneOptions {
-  /** Called once, after the first frame with every shader compiled (the canvas shows the scene). */
+  /** Called once the first frame with every shader compiled is on screen (the canvas shows the scene). */
   onFirstFrame?: () => void;
 }
 
@@ -107,12 +110,26 @@ export function createScene(canvas: HTMLCanvasElement, options: CreateSceneOptio
   // A mesh whose shaders or textures are not ready is skipped by a frame: draw until none is left.
   const meshesPending = () =>
     scene.meshes.some((mesh) => mesh.isEnabled() && mesh.isVisible && !mesh.isReady(true));
+  // Called back once a frame drawn with every mesh ready is on screen (`whenDrawn`).
+  let waiting: Array<() => void> = [];
   engine.runRenderLoop(() => {
     if (!drawn && holdFirstFrame()) return;
     if (framesWanted === 0 && !cameraMoving() && !animating()) return;
     framesWanted = Math.max(0, framesWanted - 1);
+    // Asked before drawing: a mesh that is not ready is skipped by the frame, so only a frame that
+    // starts with all of them ready shows the whole scene.
+    const whole = waiting.length > 0 && scene.isReady();
     scene.render();
     drawn = true;
+    if (whole) {
+      const callbacks = waiting;
+      waiting = [];
+      // The next animation frame starts once this one has been handed to the screen (under software
+      // rendering, once the GPU process has drawn it), so "drawn" includes the GPU's share.
+      requestAnimationFrame(() => {
+        if (!disposed) for (const callback of callbacks) callback();
+      });
+    }
     if (framesWanted === 0 && meshesPending()) framesWanted = 1;
   });
   const onInput = (event: Event) => {
@@ -124,12 +141,14 @@ export function createScene(canvas: HTMLCanvasElement, options: CreateSceneOptio
   // Cleared with the scene on dispose.
   scene.onNewMeshAddedObservable.add(requestRender);
   scene.onMeshRemovedObservable.add(requestRender);
-  scene.executeWhenReady(() => {
-    scene.onAfterRenderObservable.addOnce(() => {
-      if (!disposed) options.onFirstFrame?.();
+  // Not scene.executeWhenReady: it polls every 100 ms, so it told of a frame up to 100 ms (and a frame
+  // or two) after it was drawn.
+  const whenDrawn = () =>
+    new Promise<void>((resolve) => {
+      waiting.push(resolve);
+      requestRender();
     });
-    requestRender();
-  });
+  if (options.onFirstFrame) void whenDrawn().then(options.onFirstFrame);
   const resize = new ResizeObserver(() => {
     engine.resize();
     requestRender();
@@ -141,13 +160,7 @@ export function createScene(canvas: HTMLCanvasElement, options: CreateSceneOptio
     scene,
     builder,
     requestRender,
-    whenDrawn: () =>
-      new Promise<void>((resolve) => {
-        scene.executeWhenReady(() => {
-          scene.onAfterRenderObservable.addOnce(() => resolve());
-          requestRender();
-        });
-      }),
+    whenDrawn,
     dispose() {
       if (disposed) return;
       disposed = true;
