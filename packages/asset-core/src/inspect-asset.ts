@@ -15,7 +15,7 @@ import { describeGlb } from './describe-glb.ts';
 import { AssetCoreError } from './errors.ts';
 import { findSockets } from './find-sockets.ts';
 import { findExternalResources, type GlbContainer, isRecord, readGlbContainer } from './glb-container.ts';
-import { withDefaults } from './with-defaults.ts';
+import { defaultsFor } from './with-defaults.ts';
 
 export interface InspectAssetOptions {
   /** An I/O of your own (extensions, dependencies, logger registered). Replaces the default WebIO. */
@@ -31,6 +31,7 @@ export interface InspectAssetOptions {
 }
 
 export const INSPECT_ASSET_DEFAULTS: Readonly<InspectAssetOptions> = Object.freeze({ maxListLength: 256 });
+const inspectOptions = defaultsFor(INSPECT_ASSET_DEFAULTS);
 
 /**
  * Describes a GLB. Files without compressed geometry are described straight from their JSON and the few
@@ -45,7 +46,7 @@ export async function inspectAsset(
   options: Partial<InspectAssetOptions> = {},
   container?: GlbContainer,
 ): Promise<AssetMetadata> {
-  const opts = withDefaults(INSPECT_ASSET_DEFAULTS, options);
+  const opts = inspectOptions(options);
   const glb = container ?? readContainer(bytes);
   const { json, bin } = glb;
   const external = findExternalResources(json);

@@ -1,7 +1,7 @@
 import { type GlbContainer, isRecord, readGlbContainer, uint32At } from './glb-container.ts';
 import { measureGlb } from './measure-glb.ts';
 import type { Issue } from './validation-report.ts';
-import { withDefaults } from './with-defaults.ts';
+import { defaultsFor } from './with-defaults.ts';
 
 /** Codes `sniffAsset` adds to the container ones (`containerIssueCodes`). */
 export const sniffIssueCodes = ['GLTF_JSON_INVALID', 'LIMIT_DATA_URI_BYTES'] as const;
@@ -14,6 +14,7 @@ export interface SniffAssetOptions {
 export const SNIFF_ASSET_DEFAULTS: Readonly<SniffAssetOptions> = Object.freeze({
   maxDataUriBytes: 16 * 1024 * 1024,
 });
+const sniffOptions = defaultsFor(SNIFF_ASSET_DEFAULTS);
 
 export type SniffResult =
   | {
@@ -35,7 +36,7 @@ export type SniffResult =
  * longer than `maxDataUriBytes`. Cheap: one JSON parse.
  */
 export function sniffAsset(bytes: Uint8Array, options: Partial<SniffAssetOptions> = {}): SniffResult {
-  const opts = withDefaults(SNIFF_ASSET_DEFAULTS, options);
+  const opts = sniffOptions(options);
   const document = parseDocument(bytes);
   if ('issue' in document) return { ok: false, issues: [document.issue] };
   const { format, json, container } = document;

@@ -5,7 +5,7 @@ import { findExternalResources, type GlbContainer, readGlbContainer } from './gl
 import { KHRONOS_NON_ERROR_CODES } from './khronos-non-error-codes.ts';
 import { measureGlb, type StatPointers } from './measure-glb.ts';
 import type { GlbStats, Issue, LimitIssueCode, ValidationReport } from './validation-report.ts';
-import { withDefaults } from './with-defaults.ts';
+import { defaultsFor } from './with-defaults.ts';
 
 /** Limits an avatar asset must stay within, and how much the Khronos validator may say. */
 export interface ValidateGlbOptions {
@@ -59,6 +59,7 @@ export const VALIDATE_GLB_DEFAULTS: Readonly<ValidateGlbOptions> = Object.freeze
   maxMorphTargets: 128,
   maxIssues: 100,
 });
+const validateOptions = defaultsFor(VALIDATE_GLB_DEFAULTS);
 
 type LimitOption = Exclude<keyof ValidateGlbOptions, 'maxIssues'>;
 /** The limits checked once per image rather than against one statistic. */
@@ -117,7 +118,7 @@ export async function validateGlb(
   options: Partial<ValidateGlbOptions> = {},
   container?: GlbContainer,
 ): Promise<ValidationReport> {
-  const opts = withDefaults(VALIDATE_GLB_DEFAULTS, options);
+  const opts = validateOptions(options);
   try {
     return await validate(bytes, opts, container);
   } catch {

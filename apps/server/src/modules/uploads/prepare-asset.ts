@@ -17,9 +17,11 @@ import { type InspectFn, ThreadJobError, type ValidateFn } from './validator-thr
 
 /** Up to this size an upload without compressed geometry is validated and inspected on the calling thread. */
 const INLINE_MAX_BYTES = 256 * 1024;
+/** Frozen, as the upload limits are, so that asset-core merges each with its defaults once. */
+const INLINE_INSPECT = Object.freeze({ dependencies: Object.freeze({}) });
 
 export interface PrepareAssetOptions {
-  limits: UploadLimits;
+  limits: Readonly<UploadLimits>;
   /** Where the Khronos validator runs; in-process by default. */
   validate?: ValidateFn;
   /** Where the inspection (and any decoding of compressed geometry) runs; in-process by default. */
@@ -95,7 +97,7 @@ async function prepare(
   let validating =
     options.validate && glbInput && !small ? started(handoff, options.validate(source, limits)) : null;
   validating?.catch(() => {});
-  const sniffed = sniffAsset(bytes, { maxDataUriBytes: limits.maxDataUriBytes });
+  const sniffed = sniffAsset(bytes, limits);
   if (!sniffed.ok) throw invalidAsset(sniffed.issues);
 
   let glb = bytes;
@@ -106,7 +108,7 @@ async function prepare(
     if (!converted.ok) throw invalidAsset(converted.report.errors);
     glb = converted.glb;
     sha256 = undefined;
-    const again = sniffAsset(glb, { maxDataUriBytes: limits.maxDataUriBytes });
+    const again = sniffAsset(glb, limits);
     if (!again.ok) throw invalidAsset(again.issues);
     ({ json, container } = again);
     source = glb;
@@ -121,7 +123,7 @@ async function prepare(
     if (!report.valid) throw invalidAsset(report.errors);
     let metadata: AssetMetadata;
     try {
-      metadata = await inspectAsset(glb, { dependencies: {} }, container);
+      metadata = await inspectAsset(glb, INLINE_INSPECT, container);
     } catch (error) {
       throw unreadable(error);
     }
