@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { type BrowserContext, chromium, type Page, type Response } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, TEST_PASSWORD, type TestApp } from '../../server/test/helpers/app.ts';
 import { palette } from '../src/engine/palette.ts';
@@ -72,6 +72,30 @@ describe.skipIf(skip)('web app: log in, see the avatar, log out', () => {
     await page.goto(`${app!.baseUrl}/`);
     await page.getByTestId('login-form').waitFor();
     expect(await page.getByTestId('user-badge').count()).toBe(0);
+  });
+
+  it('receives its scripts and styles brotli-compressed, as the build wrote them', async () => {
+    const assets: Array<{ url: string; encoding: string | undefined; vary: string | undefined }> = [];
+    const onResponse = (response: Response) => {
+      if (!/\/assets\/.+\.(js|css)$/.test(response.url())) return;
+      const headers = response.headers();
+      assets.push({ url: response.url(), encoding: headers['content-encoding'], vary: headers.vary });
+    };
+    page.on('response', onResponse);
+    try {
+      await page.reload();
+      await page.getByTestId('login-form').waitFor();
+    } finally {
+      page.off('response', onResponse);
+    }
+    // The entry script and the stylesheet at least; every one of them compressed.
+    expect(assets.length).toBeGreaterThanOrEqual(2);
+    for (const asset of assets) {
+      expect(asset, asset.url).toMatchObject({
+        encoding: 'br',
+        vary: expect.stringMatching(/accept-encoding/i),
+      });
+    }
   });
 
   it('says "Wrong email or password" for a wrong password', async () => {
