@@ -116,7 +116,6 @@ async function interleaved(rounds: number, a: () => Promise<unknown>, b: () => P
 const WARM_UP = {
   small: { block: 250, maxRounds: 5000 },
   large: { block: 10, maxRounds: 150 },
-  minBlocks: 2,
   steady: 0.03,
 };
 
@@ -128,14 +127,14 @@ async function warmUp(
 ) {
   let previous: { a: number; b: number } | null = null;
   let rounds = 0;
-  for (let blocks = 1; rounds < maxRounds; blocks++) {
+  while (rounds < maxRounds) {
     const current = await interleaved(block, a, b);
     rounds += block;
     const steady =
       previous !== null &&
       Math.abs(current.a / previous.a - 1) < WARM_UP.steady &&
       Math.abs(current.b / previous.b - 1) < WARM_UP.steady;
-    if (steady && blocks >= WARM_UP.minBlocks) break;
+    if (steady) break;
     previous = current;
   }
   return rounds;

@@ -12,7 +12,7 @@ export interface UploadLimits extends Partial<ValidateGlbOptions> {
 
 /**
  * The structural limits every uploaded asset must stay within; the rest keep asset-core's defaults. One
- * frozen object per config, so that asset-core merges it with its defaults once (`withDefaults`), not on
+ * frozen object per config, so that asset-core merges it with its defaults once (`defaultsFor`), not on
  * every upload.
  */
 export function uploadLimits(config: Config): Readonly<UploadLimits> {
